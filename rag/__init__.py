@@ -1,0 +1,26 @@
+"""A chat assistant over an article corpus, with verified citations.
+
+    from rag import Assistant
+    bot = Assistant()
+    bot.ingest("corpus/")
+    answer = bot.ask("How did the US vote?")
+"""
+
+from rag import _offline  # noqa: F401  (first: sets the offline switches before any library loads)
+from rag.answer import Answer, Source
+from rag.chain import Assistant, AnswerStream
+from rag.errors import RagError
+from rag.ingest import IngestReport
+from rag.settings import Settings
+
+__all__ = ["Answer", "AnswerStream", "Assistant", "IngestReport", "RagError", "Settings", "Source", "ask"]
+
+_default: Assistant | None = None
+
+
+def ask(question: str, history: list[dict] | None = None, **options) -> Answer:
+    """One-liner: answer with an Assistant built from the environment's settings (kept for reuse)."""
+    global _default
+    if _default is None:
+        _default = Assistant()
+    return _default.ask(question, history, **options)

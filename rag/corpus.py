@@ -1,0 +1,257 @@
+"""Read article files (markdown with front matter, text, HTML, JSON lines) into Articles.
+
+A file that cannot be read is reported as a ``Skipped`` with a one-line reason and never stops the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import frontmatter
+import yaml
+from bs4 import BeautifulSoup
+
+MARKDOWN = {".md", ".markdown"}
+TEXT = {".txt"}
+HTML = {".html", ".htm"}
+JSONL = {".jsonl", ".ndjson"}
+SUPPORTED = MARKDOWN | TEXT | HTML | JSONL
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article. ``id`` is stable: a hash of the canonical URL, or of the file path."""
+
+    id: str
+    title: str
+    text: str
+    path: str
+    url: str = ""
+    date: str = ""  # ISO date, "" when unknown
+    source: str = ""
+    author: str = ""
+
+    @property
+    def date_num(self) -> int:
+        """The date as a sortable YYYYMMDD number (0 when unknown), for Chroma filters."""
+        return int(self.date[:10].replace("-", "")) if self.date else 0
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever anything that is indexed or shown changes."""
+        parts = (self.title, self.text, self.url, self.date, self.source, self.author)
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class LoadResult:
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def article_id(url: str, path: str) -> str:
+    key = canonical_url(url) if url else path
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def canonical_url(url: str) -> str:
+    """The URL without text fragments and trailing slash, so one article has one id."""
+    url = url.strip().split("#:~:text=")[0].split("#")[0]
+    return url.rstrip("/")
+
+
+def normalise_date(value: object) -> str:
+    """An ISO date (YYYY-MM-DD, with time when given) or "" when it cannot be read."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(text).date().isoformat()
+    except (TypeError, ValueError, IndexError):
+        pass
+    for fmt in ("%Y%m%d", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%Y/%m/%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return ""
+
+
+def files_under(root: Path) -> Iterator[Path]:
+    """Every non-hidden file below ``root`` (or ``root`` itself), in a stable order."""
+    if root.is_file():
+        yield root
+        return
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            yield path
+
+
+def load(root: Path, max_file_mb: float = 20.0) -> LoadResult:
+    """Read every article under ``root``; bad files land in ``skipped`` with their reason."""
+    result = LoadResult()
+    if not root.exists():
+        raise FileNotFoundError(root)
+    for path in files_under(root):
+        suffix = path.suffix.lower()
+        if suffix not in SUPPORTED:
+            result.skipped.append(Skipped(str(path), f"unsupported file type '{suffix or path.name}'"
+                                          f" (use {', '.join(sorted(SUPPORTED))})"))
+            continue
+        try:
+            text = read_text(path, max_file_mb)
+            if suffix in JSONL:
+                articles, bad_lines = parse_jsonl(text, path)
+                result.articles.extend(articles)
+                result.skipped.extend(bad_lines)
+            else:
+                result.articles.append(PARSERS[suffix](text, path))
+        except ArticleError as err:
+            result.skipped.append(Skipped(str(path), str(err)))
+    return result
+
+
+class ArticleError(ValueError):
+    """A file that is not a usable article; the message says why and what to do."""
+
+
+def read_text(path: Path, max_file_mb: float) -> str:
+    size = path.stat().st_size
+    if size > max_file_mb * 1024 * 1024:
+        raise ArticleError(f"too large ({size / 1024 / 1024:.1f} MB > {max_file_mb:g} MB limit;"
+                           " split it or raise RAG_MAX_FILE_MB)")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ArticleError(f"unreadable ({err.strerror}); check its permissions") from err
+    if b"\x00" in data[:8192]:
+        raise ArticleError("binary file, not text; export it as markdown, text, HTML or JSON lines")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ArticleError(f"not UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start});"
+                           " re-save it as UTF-8") from err
+    if not text.strip():
+        raise ArticleError("empty file")
+    return text
+
+
+def _make(path: Path, title: str, body: str, meta: dict, key: str | None = None) -> Article:
+    body = body.strip()
+    if not body:
+        raise ArticleError("no article text (only a title or front matter)")
+    url = str(meta.get("url") or meta.get("link") or meta.get("canonical_url") or "").strip()
+    location = key or str(path.resolve())
+    return Article(
+        id=article_id(url, location),
+        title=str(meta.get("title") or title or path.stem).strip(),
+        text=body,
+        path=str(path.resolve()),
+        url=url,
+        date=normalise_date(meta.get("date") or meta.get("published")),
+        source=str(meta.get("source") or meta.get("site") or "").strip(),
+        author=str(meta.get("author") or "").strip(),
+    )
+
+
+def parse_markdown(text: str, path: Path) -> Article:
+    try:
+        post = frontmatter.loads(text)
+    except yaml.YAMLError as err:
+        first = str(err).splitlines()[0]
+        raise ArticleError(f"front matter does not parse ({first}); fix the YAML between the ---"
+                           " lines") from err
+    except Exception as err:  # frontmatter raises plain errors for non-mapping front matter
+        raise ArticleError(f"front matter does not parse ({err}); it must be a YAML mapping") from err
+    body = post.content
+    title = ""
+    lines = body.lstrip().splitlines()
+    if not post.get("title") and lines and lines[0].startswith("# "):
+        title, body = lines[0][2:], "\n".join(lines[1:])
+    return _make(path, title, body, dict(post.metadata))
+
+
+def parse_text(text: str, path: Path) -> Article:
+    """Plain text: the first non-empty line is the title when it is short, like a headline."""
+    lines = text.strip().splitlines()
+    first = lines[0].strip()
+    if len(first) <= 200 and len(lines) > 1:
+        return _make(path, first, "\n".join(lines[1:]), {})
+    return _make(path, path.stem, text, {})
+
+
+def parse_html(text: str, path: Path) -> Article:
+    soup = BeautifulSoup(text, "html.parser")
+
+    def meta(*names: str) -> str:
+        for name in names:
+            tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
+            if tag and tag.get("content"):
+                return str(tag["content"])
+        return ""
+
+    canonical = soup.find("link", rel="canonical")
+    info = {
+        "title": meta("og:title") or (soup.title.get_text(strip=True) if soup.title else ""),
+        "url": (canonical.get("href") if canonical else "") or meta("og:url"),
+        "date": meta("article:published_time", "date", "pubdate"),
+        "source": meta("og:site_name"),
+        "author": meta("author", "article:author"),
+    }
+    for tag in soup(["script", "style", "noscript", "nav", "footer", "header", "aside", "form"]):
+        tag.decompose()
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    blocks = [el.get_text(" ", strip=True) for el in root.find_all(["p", "h2", "h3", "li", "blockquote"])]
+    body = "\n\n".join(b for b in blocks if b) or root.get_text("\n", strip=True)
+    return _make(path, "", body, info)
+
+
+def parse_jsonl(text: str, path: Path) -> tuple[list[Article], list[Skipped]]:
+    """One article per line: {"title", "text", "url", "date", "source", "author", "id"}."""
+    articles, skipped = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            skipped.append(Skipped(where, f"not valid JSON ({err.msg} at column {err.colno})"))
+            continue
+        if not isinstance(record, dict) or not str(record.get("text") or "").strip():
+            skipped.append(Skipped(where, 'needs a JSON object with a non-empty "text" field'))
+            continue
+        key = f"{path.resolve()}#{record.get('id') or number}"
+        try:
+            articles.append(_make(path, str(record.get("title") or ""), str(record["text"]), record, key))
+        except ArticleError as err:
+            skipped.append(Skipped(where, str(err)))
+    return articles, skipped
+
+
+PARSERS = {**{s: parse_markdown for s in MARKDOWN}, **{s: parse_text for s in TEXT},
+           **{s: parse_html for s in HTML}}

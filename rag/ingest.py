@@ -1,0 +1,169 @@
+"""Chunk, embed and upsert articles; delete what vanished; report what changed.
+
+The index itself is the record of what was ingested: every passage carries its article's id and
+content hash, so there is no second store to drift out of step with Chroma. Unchanged articles are
+neither embedded nor written; a changed one has its passages replaced (deleted, then added under the
+same deterministic ids); an article gone from the ingested folder loses its passages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from llama_index.core import Document
+from llama_index.core.ingestion import IngestionPipeline
+from llama_index.core.node_parser import SentenceSplitter
+
+from rag import corpus
+from rag.embeddings import MiniLMEmbedding
+from rag.errors import InputError
+from rag.settings import Settings
+from rag.store import Store
+
+Progress = Callable[[int, int], None]  # (articles done, articles to write)
+
+SHOWN_TO_MODELS = ("title",)  # the only metadata embedded and shown to the LLM with a passage
+GROUP_CHARS = 32_000  # articles are embedded and written in groups of about 32 passages
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    passages_written: int = 0
+    skipped: list[corpus.Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        line = (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed,"
+                f" {self.unchanged} unchanged; {self.passages_written} passages written;"
+                f" {len(self.skipped)} skipped; {self.seconds:.1f} s")
+        return ("interrupted: " + line + " (run again to finish)") if self.interrupted else line
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["skipped"] = [{"path": s.path, "reason": s.reason} for s in self.skipped]
+        return data
+
+
+def splitter(settings: Settings, embed_model: MiniLMEmbedding) -> SentenceSplitter:
+    """Sentence-aware passages sized in the embedding model's own tokens, so none is truncated."""
+    return SentenceSplitter(
+        chunk_size=settings.chunk_tokens,
+        chunk_overlap=settings.chunk_overlap,
+        tokenizer=embed_model.tokenizer.ids,
+        id_func=lambda i, doc: f"{doc.doc_id}-{i}",
+    )
+
+
+def to_document(article: corpus.Article) -> Document:
+    metadata = {
+        "article_id": article.id,
+        "title": article.title[:200],
+        "date": article.date,
+        "date_num": article.date_num,
+        "url": article.url,
+        "source": article.source,
+        "author": article.author,
+        "path": article.path,
+        "content_hash": article.content_hash,
+    }
+    hidden = [key for key in metadata if key not in SHOWN_TO_MODELS] + ["passages", "chunk"]
+    return Document(id_=article.id, text=article.text, metadata=metadata,
+                    excluded_embed_metadata_keys=hidden, excluded_llm_metadata_keys=hidden)
+
+
+def ingest(
+    path: Path,
+    settings: Settings,
+    store: Store,
+    embed_model: MiniLMEmbedding,
+    rebuild: bool = False,
+    on_progress: Progress | None = None,
+) -> IngestReport:
+    started = time.perf_counter()
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path} does not exist: give a folder or file of articles")
+    loaded = corpus.load(path, settings.max_file_mb)
+    report = IngestReport(skipped=list(loaded.skipped))
+    articles: dict[str, corpus.Article] = {}
+    for article in loaded.articles:
+        if article.id in articles:
+            first = articles[article.id].path
+            report.skipped.append(corpus.Skipped(article.path, f"same article as {first} (same URL)"))
+        else:
+            articles[article.id] = article
+
+    if rebuild:
+        store.drop()
+    indexed = store.indexed_articles()
+    root = path.resolve()
+    to_write = [a for a in articles.values()
+                if a.id not in indexed or indexed[a.id].content_hash != a.content_hash]
+    gone = [aid for aid, known in indexed.items() if aid not in articles and _is_under(known.path, root)]
+    report.unchanged = len(articles) - len(to_write)
+
+    try:
+        if to_write:
+            _write(to_write, indexed, settings, store, embed_model, report, on_progress)
+        if gone:
+            store.delete_articles(gone)
+            report.removed = [indexed[aid].path for aid in gone]
+    except KeyboardInterrupt:
+        report.interrupted = True
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write(to_write, indexed, settings, store, embed_model, report, on_progress) -> None:
+    vector_store = store.vector_store(create=True)
+    pipeline = IngestionPipeline(transformations=[splitter(settings, embed_model), embed_model],
+                                 disable_cache=True)
+    done = 0
+    for group in _groups(to_write):
+        nodes = pipeline.run(documents=[to_document(a) for a in group])
+        per_article: dict[str, int] = {}
+        for node in nodes:
+            aid = node.metadata["article_id"]
+            node.metadata["chunk"] = per_article.get(aid, 0)
+            per_article[aid] = node.metadata["chunk"] + 1
+        for node in nodes:
+            node.metadata["passages"] = per_article[node.metadata["article_id"]]
+        replaced = [a.id for a in group if a.id in indexed]
+        if replaced:
+            store.delete_articles(replaced)
+        vector_store.add(nodes)
+        report.passages_written += len(nodes)
+        for article in group:
+            (report.updated if article.id in indexed else report.added).append(article.title)
+        done += len(group)
+        if on_progress:
+            on_progress(done, len(to_write))
+
+
+def _groups(articles: list[corpus.Article]):
+    group, size = [], 0
+    for article in articles:
+        group.append(article)
+        size += len(article.text)
+        if size >= GROUP_CHARS:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+def _is_under(path: str, root: Path) -> bool:
+    candidate = Path(path)
+    return candidate == root or root in candidate.parents

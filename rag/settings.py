@@ -1,0 +1,56 @@
+"""All knobs in one pydantic-settings object (env prefix ``RAG_``, or a ``.env`` file).
+
+It is passed explicitly to whatever needs it; nothing reads a hidden global.
+"""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+
+    # Where things live
+    data_dir: Path = Field(Path(".rag"), description="Directory of the persistent Chroma index.")
+    corpus_dir: Path = Field(Path("corpus"), description="Corpus ingested by default.")
+    collection: str = Field("articles", min_length=3, description="Chroma collection name.")
+    chroma_host: str | None = Field(None, description="Use a Chroma server instead of data_dir.")
+    chroma_port: int = 8000
+
+    # Ingestion
+    chunk_tokens: int = Field(254, ge=32, le=254, description="Passage size in model tokens.")
+    chunk_overlap: int = Field(32, ge=0, le=128)
+    embed_batch_size: int = Field(32, ge=1, le=256, description="Passages per embedding call.")
+    max_file_mb: float = Field(20.0, gt=0, description="Larger article files are skipped.")
+
+    # Retrieval and answering
+    top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
+    min_score: float = Field(
+        0.15, ge=-1, le=1,
+        description="Cosine below which a passage counts as irrelevant, unless it holds half the"
+        " question's words (names embed poorly: 'Who is Dorothy Shea?' scores 0.02 on its passage).",
+    )
+    max_question_chars: int = Field(2000, ge=10)
+    llm: Literal["auto", "extractive", "openai"] = Field(
+        "auto", description="auto: openai when a key or base URL is set, else extractive."
+    )
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("RAG_OPENAI_BASE_URL", "OPENAI_BASE_URL")
+    )
+    openai_model: str = "gpt-4o-mini"
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds per LLM request.")
+    llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of the openai client.")
+    temperature: float = 0.0
+
+    @property
+    def backend(self) -> Literal["extractive", "openai"]:
+        """The answering backend these settings select."""
+        if self.llm != "auto":
+            return self.llm
+        return "openai" if (self.openai_api_key or self.openai_base_url) else "extractive"

@@ -1,0 +1,155 @@
+"""The Chroma side: a persistent client (or a Chroma server), the collection, its recorded model.
+
+The collection's metadata records which embedding model built it; opening it with another model is an
+error that says how to rebuild, never silent garbage. Chroma's own embedding function is never used
+(it would download a model): every vector comes from our model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from rag.errors import BackendError, IndexMissingError, IndexUnusableError
+from rag.settings import Settings
+
+
+@dataclass(frozen=True)
+class IndexedArticle:
+    """What the index knows of an article: enough to tell whether it changed or vanished."""
+
+    article_id: str
+    content_hash: str
+    path: str
+    passages: int
+
+
+class Store:
+    """One Chroma collection of passages, opened lazily."""
+
+    def __init__(self, settings: Settings, model_id: str, dimension: int) -> None:
+        self.settings = settings
+        self.model_id = model_id
+        self.dimension = dimension
+        self._client = None
+        self._collection = None
+
+    @property
+    def where(self) -> str:
+        s = self.settings
+        return f"Chroma server {s.chroma_host}:{s.chroma_port}" if s.chroma_host else str(s.data_dir)
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = self._connect()
+        return self._client
+
+    def _connect(self):
+        s = self.settings
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        try:
+            if s.chroma_host:
+                return chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port, settings=chroma_settings)
+            s.data_dir.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(s.data_dir), settings=chroma_settings)
+        except Exception as err:  # chromadb raises plain errors of many kinds here
+            if s.chroma_host:
+                raise BackendError(f"cannot reach the {self.where} ({_first_line(err)}); start it"
+                                   " with `chroma run` or unset RAG_CHROMA_HOST") from err
+            raise IndexUnusableError(f"the index in {s.data_dir} is unreadable ({_first_line(err)});"
+                                     " move it away and run `rag ingest` again") from err
+
+    def exists(self) -> bool:
+        """True when the collection exists (without creating a data directory for nothing)."""
+        if not self.settings.chroma_host and not (self.settings.data_dir / "chroma.sqlite3").exists():
+            return False
+        names = [c if isinstance(c, str) else c.name for c in self.call(self.client.list_collections)]
+        return self.settings.collection in names
+
+    def collection(self, create: bool = False):
+        """The collection; with ``create`` it is made when missing, else a missing one is an error."""
+        if self._collection is not None:
+            return self._collection
+        if not create and not self.exists():
+            raise IndexMissingError(f"no index yet in {self.where}: run `rag ingest {self.settings.corpus_dir}`"
+                                    " first (or set RAG_DATA_DIR to where you built it)")
+        collection = self.call(
+            self.client.get_or_create_collection,
+            name=self.settings.collection,
+            metadata={"hnsw:space": "cosine", "embed_model": self.model_id, "embed_dim": self.dimension},
+            embedding_function=None,
+        )
+        built_with = (collection.metadata or {}).get("embed_model")
+        if built_with != self.model_id:
+            raise IndexUnusableError(
+                f"the index in {self.where} was built with the embedding model '{built_with}', not"
+                f" '{self.model_id}': rebuild it with `rag ingest --rebuild`")
+        self._collection = collection
+        return collection
+
+    def vector_store(self, create: bool = False) -> ChromaVectorStore:
+        return ChromaVectorStore(chroma_collection=self.collection(create=create))
+
+    def count(self) -> int:
+        return self.call(self.collection().count) if self.exists() else 0
+
+    def indexed_articles(self) -> dict[str, IndexedArticle]:
+        """Every article in the index with its content hash, read from the passages' metadata."""
+        if not self.exists():
+            return {}
+        found: dict[str, IndexedArticle] = {}
+        hashes: dict[str, set[str]] = {}
+        counts: dict[str, int] = {}
+        collection = self.collection()
+        offset, page = 0, 5000
+        while True:
+            batch = self.call(collection.get, include=["metadatas"], limit=page, offset=offset)
+            for meta in batch["metadatas"]:
+                aid = str(meta.get("article_id", ""))
+                hashes.setdefault(aid, set()).add(str(meta.get("content_hash", "")))
+                counts[aid] = counts.get(aid, 0) + 1
+                found[aid] = IndexedArticle(aid, "", str(meta.get("path", "")), int(meta.get("passages", 0)))
+            if len(batch["ids"]) < page:
+                break
+            offset += page
+        result = {}
+        for aid, art in found.items():
+            # An article whose passages disagree (an interrupted write) counts as changed.
+            complete = len(hashes[aid]) == 1 and counts[aid] == art.passages
+            content_hash = next(iter(hashes[aid])) if complete else ""
+            result[aid] = IndexedArticle(aid, content_hash, art.path, counts[aid])
+        return result
+
+    def delete_articles(self, article_ids: list[str]) -> None:
+        collection = self.collection()
+        for start in range(0, len(article_ids), 500):
+            chunk = article_ids[start : start + 500]
+            self.call(collection.delete, where={"article_id": {"$in": chunk}})
+
+    def drop(self) -> None:
+        """Delete the collection (``rag ingest --rebuild``); the data directory itself stays."""
+        if self.exists():
+            self.call(self.client.delete_collection, self.settings.collection)
+        self._collection = None
+
+    def call(self, fn, *args, **kwargs):
+        """Run a Chroma call; its failure becomes a one-line error that says what to do."""
+        try:
+            return fn(*args, **kwargs)
+        except (IndexMissingError, IndexUnusableError):
+            raise
+        except Exception as err:
+            if self.settings.chroma_host:
+                raise BackendError(f"the {self.where} failed ({_first_line(err)}); check that it is"
+                                   " running") from err
+            raise IndexUnusableError(f"the index in {self.where} failed ({_first_line(err)}); move it"
+                                     " away and run `rag ingest` again") from err
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return (text[0] if text else type(err).__name__)[:200]
