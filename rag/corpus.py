@@ -179,20 +179,22 @@ def _make(path: Path, title: str, body: str, meta: dict, key: str | None = None)
 
 
 def parse_markdown(text: str, path: Path) -> Article:
+    handler = frontmatter.YAMLHandler()
     try:
-        post = frontmatter.loads(text)
-    except yaml.YAMLError as err:
+        raw, body = handler.split(text) if handler.detect(text) else ("", text)
+        metadata = yaml.safe_load(raw) if raw.strip() else {}
+    except (yaml.YAMLError, ValueError) as err:
         first = str(err).splitlines()[0]
         raise ArticleError(f"front matter does not parse ({first}); fix the YAML between the ---"
                            " lines") from err
-    except Exception as err:  # frontmatter raises plain errors for non-mapping front matter
-        raise ArticleError(f"front matter does not parse ({err}); it must be a YAML mapping") from err
-    body = post.content
+    if not isinstance(metadata, dict):
+        raise ArticleError(f"front matter does not parse (a YAML {type(metadata).__name__}, not a"
+                           " mapping); write it as key: value lines")
     title = ""
     lines = body.lstrip().splitlines()
-    if not post.get("title") and lines and lines[0].startswith("# "):
+    if not metadata.get("title") and lines and lines[0].startswith("# "):
         title, body = lines[0][2:], "\n".join(lines[1:])
-    return _make(path, title, body, dict(post.metadata))
+    return _make(path, title, body, metadata)
 
 
 def parse_text(text: str, path: Path) -> Article:

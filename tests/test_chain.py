@@ -1,0 +1,116 @@
+import re
+
+import pytest
+
+import rag
+from rag import Assistant
+from rag.answer import REFUSAL
+from rag.errors import InputError
+
+FACTS = [
+    ("How did the US vote on the UNGA resolution?", ["18 countries", "voting against"]),
+    ("What did China do?", ["abstention"]),
+    ("Who is the US deputy ambassador to the UN?", ["Dorothy Shea"]),
+    ("How many votes in favor did the resolution secure?", ["93 votes"]),
+    ("How many countries opposed the resolution?", ["18 countries"]),
+    ("Which countries proposed amendments at the Security Council?", ["France, the UK, Denmark, and Slovenia"]),
+    ("What did Trump call Zelensky?", ["dictator"]),
+    ("What interest rate did the central bank set?", ["4.5 percent"]),
+    ("Who won the men's race at the Riverton marathon?", ["Amos Kiprop"]),
+    ("What did the Perseverance rover detect?", ["organic molecules"]),
+]
+OUT_OF_CORPUS = [
+    "What is the capital of Peru?",
+    "Who won the 2022 World Cup?",
+    "How do I bake sourdough bread?",
+    "What did NATO decide about Finland?",
+    "Who won the election in France?",
+]
+
+
+def assert_citations_are_verified(answer):
+    cited = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
+    assert cited, answer.text
+    assert sorted(set(cited)) == list(range(1, len(answer.sources) + 1))  # exactly the cited passages
+    assert [s.number for s in answer.sources] == list(range(1, len(answer.sources) + 1))
+    first_seen = list(dict.fromkeys(cited))
+    assert first_seen == sorted(first_seen)  # numbered in order of appearance
+    for source in answer.sources:
+        assert source.quote and source.quote in source.passage
+
+
+@pytest.mark.parametrize("question,expected", FACTS)
+def test_factual_questions_are_answered_from_the_right_article(built, question, expected):
+    answer = built.ask(question)
+    assert not answer.refused
+    assert any(e in answer.text for e in expected), answer.text
+    assert_citations_are_verified(answer)
+    assert any(any(e in s.quote for e in expected) for s in answer.sources)
+    assert answer.backend.startswith("embedded")
+
+
+@pytest.mark.parametrize("question", OUT_OF_CORPUS)
+def test_questions_the_corpus_does_not_cover_are_refused_without_citations(built, question):
+    answer = built.ask(question)
+    assert answer.refused and answer.text == REFUSAL and answer.sources == []
+
+
+def test_a_follow_up_is_condensed_with_the_earlier_question(built):
+    first = built.ask("How did the US vote on the resolution?")
+    follow = built.ask("And China?", history=first.history)
+    assert "China" in follow.text and "abstention" in follow.text
+    assert "US vote" in follow.query and "China" in follow.query
+    assert [m["role"] for m in follow.history] == ["user", "assistant"] * 2
+
+
+def test_a_standalone_question_after_history_is_not_condensed(built):
+    first = built.ask("How did the US vote on the resolution?")
+    other = built.ask("What interest rate did the central bank of Freedonia set?", history=first.history)
+    assert other.query == "What interest rate did the central bank of Freedonia set?"
+    assert "4.5 percent" in other.text
+
+
+def test_stream_yields_the_answer_in_pieces_that_make_the_whole_text(built):
+    stream = built.stream("Which countries proposed amendments at the Security Council?")
+    pieces = list(stream)
+    assert pieces and "".join(pieces).strip() == stream.answer.text
+    assert stream.answer.sources and stream.answer.timings["total"] > 0
+
+
+def test_answer_carries_sources_with_metadata_and_timings(built):
+    answer = built.ask("What interest rate did the central bank set?")
+    source = answer.sources[0]
+    assert source.title == "Central bank raises interest rate to 4.5 percent"
+    assert source.date == "2024-03-01" and source.url == "https://example.org/wire/rates"
+    assert source.location == source.url and 0 < source.score <= 1
+    assert {"retrieve", "total"} <= answer.timings.keys()
+    data = answer.to_dict()
+    assert data["sources"][0]["title"] == source.title and data["backend"] == answer.backend
+
+
+def test_date_filters_limit_the_articles_searched(built):
+    assert "4.5 percent" in built.ask("What interest rate did the central bank set?",
+                                      date_from="2024-01-01").text
+    answer = built.ask("What interest rate did the central bank set?", date_to="2023-12-31")
+    assert answer.refused  # the only article that says it is dated 2024-03-01
+    with pytest.raises(InputError, match="YYYY-MM-DD"):
+        built.ask("What interest rate?", date_from="last spring")
+
+
+@pytest.mark.parametrize("question,message", [("", "empty"), ("   \n", "empty"),
+                                              ("why " * 24_999 + "why?", "100,000 characters")])
+def test_bad_questions_get_a_one_line_error(built, question, message):
+    with pytest.raises(InputError, match=message) as info:
+        built.ask(question)
+    assert "\n" not in str(info.value)
+
+
+def test_the_module_level_one_liner(built, monkeypatch):
+    monkeypatch.setenv("RAG_DATA_DIR", str(built.settings.data_dir))
+    answer = rag.ask("Who won the women's race at the Riverton marathon?")
+    assert "Hana Tesfaye" in answer.text and answer.sources
+
+
+def test_public_api_is_small():
+    assert set(rag.__all__) >= {"Assistant", "Answer", "Source", "ask"}
+    assert callable(Assistant.stream) and callable(rag.ask)

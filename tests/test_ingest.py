@@ -1,0 +1,157 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag import Assistant, Settings
+from rag.errors import IndexMissingError, IndexUnusableError, InputError
+
+
+def passages_by_article(bot: Assistant) -> dict[str, list[str]]:
+    got = bot.store.collection().get(include=["metadatas"])
+    out: dict[str, list[str]] = {}
+    for pid, meta in zip(got["ids"], got["metadatas"], strict=True):
+        out.setdefault(meta["title"], []).append(pid)
+    return out
+
+
+def count_embeddings(monkeypatch) -> list[int]:
+    """Records every batch the embedding model is asked to embed from now on."""
+    from rag.embeddings import MiniLMEmbedding
+
+    calls: list[int] = []
+    real = MiniLMEmbedding.encode
+    monkeypatch.setattr(MiniLMEmbedding, "encode",
+                        lambda self, texts: calls.append(len(texts)) or real(self, texts))
+    return calls
+
+
+def test_reingest_of_an_unchanged_corpus_embeds_and_writes_nothing(settings, monkeypatch):
+    bot = Assistant(settings)
+    first = bot.ingest()
+    assert len(first.added) == 5 and first.passages_written == bot.store.count() >= 5
+    again = Assistant(settings)  # a new process would start like this
+    calls = count_embeddings(monkeypatch)
+    second = again.ingest()
+    assert (second.added, second.updated, second.removed, second.unchanged) == ([], [], [], 5)
+    assert second.passages_written == 0 and calls == []
+    assert again.store.count() == first.passages_written
+
+
+def test_an_edited_article_replaces_its_passages_and_a_deleted_one_disappears(settings):
+    bot = Assistant(settings)
+    bot.ingest()
+    before = passages_by_article(bot)
+    bananas = settings.corpus_dir / "ecuador-bananas.txt"
+    bananas.write_text(bananas.read_text() + "\nExporters expect 7 million tonnes in 2024.\n")
+    (settings.corpus_dir / "mars-rover.html").unlink()
+
+    report = bot.ingest()
+    assert report.updated == ["Ecuador's banana exports rise despite shipping costs"]
+    assert len(report.removed) == 1 and report.removed[0].endswith("mars-rover.html")
+    assert report.unchanged == 3
+    after = passages_by_article(bot)
+    assert "Rover finds organic molecules in Jezero crater" not in after
+    ids = [pid for pids in after.values() for pid in pids]
+    assert len(ids) == len(set(ids)) == bot.store.count()  # never a duplicate passage
+    assert after["Ecuador's banana exports rise despite shipping costs"] == \
+        before["Ecuador's banana exports rise despite shipping costs"]  # same ids, new content
+    answer = bot.ask("How many tonnes do exporters expect in 2024?")
+    assert "7 million tonnes" in answer.text
+
+
+def test_ingesting_one_file_leaves_the_other_articles_alone(settings, tmp_path):
+    bot = Assistant(settings)
+    bot.ingest()
+    extra = tmp_path / "elsewhere" / "harbour.md"
+    extra.parent.mkdir()
+    extra.write_text("---\ntitle: Harbour reopens\ndate: 2024-05-02\n---\nThe old harbour reopened after repairs.")
+    report = bot.ingest(extra)
+    assert len(report.added) == 1 and report.removed == []
+    assert len(passages_by_article(bot)) == 6
+
+
+def test_a_bad_file_is_reported_and_nothing_already_indexed_is_lost(settings):
+    bot = Assistant(settings)
+    bot.ingest()
+    count = bot.store.count()
+    (settings.corpus_dir / "broken.md").write_text("---\ntitle: [oops\n---\nText")
+    (settings.corpus_dir / "latin1.txt").write_bytes("Caf\xe9\nCaf\xe9 text".encode("latin-1"))
+    report = bot.ingest()
+    assert sorted(Path(s.path).name for s in report.skipped) == ["broken.md", "latin1.txt"]
+    assert report.unchanged == 5 and bot.store.count() == count
+
+
+def test_an_interrupted_write_is_healed_by_the_next_run(settings, monkeypatch):
+    bot = Assistant(settings)
+    from rag import ingest as ingest_module
+
+    real_groups = ingest_module._groups
+    monkeypatch.setattr(ingest_module, "GROUP_CHARS", 1)  # one article per write
+
+    def interrupted(articles):
+        for i, group in enumerate(real_groups(articles)):
+            if i == 2:
+                raise KeyboardInterrupt
+            yield group
+
+    monkeypatch.setattr(ingest_module, "_groups", interrupted)
+    report = bot.ingest()
+    assert report.interrupted and len(report.added) == 2
+    monkeypatch.setattr(ingest_module, "_groups", real_groups)
+    report = bot.ingest()
+    assert len(report.added) == 3 and report.unchanged == 2
+    ids = [pid for pids in passages_by_article(bot).values() for pid in pids]
+    assert len(ids) == len(set(ids))
+
+
+def test_rebuild_embeds_everything_again(settings):
+    bot = Assistant(settings)
+    first = bot.ingest()
+    report = bot.ingest(rebuild=True)
+    assert len(report.added) == 5 and report.passages_written == first.passages_written
+    assert bot.store.count() == first.passages_written
+
+
+def test_passages_fit_the_embedding_model_and_carry_their_metadata(built):
+    got = built.store.collection().get(include=["metadatas", "documents"])
+    tokens = built.embed_model.tokenizer
+    for text, meta in zip(got["documents"], got["metadatas"], strict=True):
+        assert tokens.count(f"title: {meta['title']}\n\n{text}") + 2 <= 256  # nothing truncated
+        assert meta["content_hash"] and meta["article_id"] and meta["passages"] >= 1
+    dated = [m for m in got["metadatas"] if m["title"].startswith("Central bank")]
+    assert dated[0]["date"] == "2024-03-01" and dated[0]["date_num"] == 20240301
+
+
+def test_an_index_built_with_another_model_is_refused_with_how_to_rebuild(settings):
+    Assistant(settings).ingest()
+    other = Assistant(settings)
+    other.store.model_id = "another-model"
+    with pytest.raises(IndexUnusableError, match="rag ingest --rebuild"):
+        other.ask("How did the US vote?")
+
+
+def test_a_missing_index_says_to_run_ingest(settings):
+    with pytest.raises(IndexMissingError, match="rag ingest"):
+        Assistant(settings).ask("How did the US vote?")
+    assert not settings.data_dir.exists()  # asking did not leave an empty index behind
+
+
+def test_a_corrupt_index_says_what_to_do(settings):
+    settings.data_dir.mkdir()
+    (settings.data_dir / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(IndexUnusableError, match="move it away"):
+        Assistant(settings).ask("How did the US vote?")
+
+
+def test_a_missing_corpus_path_is_a_clear_error(settings, tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        Assistant(settings).ingest(tmp_path / "nope")
+
+
+def test_the_sample_corpus_ingests_from_the_repository(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    corpus = shutil.copytree(root / "corpus", tmp_path / "corpus")
+    bot = Assistant(Settings(data_dir=tmp_path / "index", corpus_dir=corpus, llm="extractive"))
+    report = bot.ingest()
+    assert len(report.added) == 1 and report.passages_written >= 4 and not report.skipped
