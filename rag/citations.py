@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]( ?)")  # a dropped marker takes its space along
 _MAX_MARKER = 24  # a "[" not closed within this many characters is plain text
 
 
@@ -44,5 +44,5 @@ class CitationFilter:
             marker = f"[{self.order.index(number) + 1}]"
             if marker not in out:
                 out.append(marker)
-        return "".join(out)
+        return "".join(out) + match.group(2) if out else ""
 

@@ -1,0 +1,86 @@
+"""A small OpenAI-compatible chat server on 127.0.0.1, so the real ``openai`` client is exercised.
+
+It answers like a careful model: it cites the passage that holds the asked-for fact by its number
+in the prompt, and adds one bogus citation to check that unknown numbers are removed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class StubLLM:
+    def __init__(self) -> None:
+        self.mode = "answer"  # answer | refuse | 401 | 429 | 500 | slow
+        self.requests: list[dict] = []
+        self.condensed = "What did China do in the UNGA vote?"
+        self.fact = "4.5 percent"
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                stub.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), **body})
+                stub.handle(self, body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.handle_error = lambda *args: None  # a client that gave up (timeout test) is expected
+        self.url = f"http://127.0.0.1:{self.server.server_port}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def reply_text(self, body: dict) -> str:
+        prompt = body["messages"][-1]["content"]
+        if "Passages:" not in prompt:  # the condense request
+            return self.condensed
+        if self.mode == "refuse":
+            return "The articles in this corpus don't cover that."
+        numbers = [int(n) for n, text in re.findall(r"^\[(\d+)\] (.*?)(?=^\[\d+\] |\Z)", prompt, re.M | re.S)
+                   if self.fact in text]
+        cite = f"[{numbers[0]}]" if numbers else ""
+        return f"The central bank raised its rate to {self.fact} {cite}, its third increase [42] this year."
+
+    def handle(self, request: BaseHTTPRequestHandler, body: dict) -> None:
+        if self.mode in ("401", "429", "500"):
+            status = int(self.mode)
+            payload = json.dumps({"error": {"message": f"stub error {status}", "type": "stub"}}).encode()
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("retry-after-ms", "10")  # keep the client's retries quick
+            request.send_header("Content-Length", str(len(payload)))
+            request.end_headers()
+            request.wfile.write(payload)
+            return
+        if self.mode == "slow":
+            time.sleep(3)
+        text = self.reply_text(body)
+        base = {"id": "stub-1", "created": 0, "model": body["model"]}
+        if not body.get("stream"):
+            payload = json.dumps({**base, "object": "chat.completion", "choices": [
+                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
+                "usage": {"prompt_tokens": 50, "completion_tokens": 9, "total_tokens": 59}}).encode()
+            request.send_response(200)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(payload)))
+            request.end_headers()
+            request.wfile.write(payload)
+            return
+        request.send_response(200)
+        request.send_header("Content-Type", "text/event-stream")
+        request.end_headers()
+        for piece in re.findall(r"\S+\s*|\s+", text):  # word by word, splitting "[2]" from its text
+            chunk = {**base, "object": "chat.completion.chunk",
+                     "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+            request.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            request.wfile.flush()
+        request.wfile.write(b"data: [DONE]\n\n")
