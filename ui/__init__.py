@@ -1,0 +1,1 @@
+"""The Gradio web chat: a thin face over ``rag.Assistant``."""

@@ -1,0 +1,135 @@
+"""The web chat: streamed answers with source cards, follow-ups, settings, uploads."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+import gradio as gr
+
+from rag import Assistant, RagError
+from ui import render, uploads
+
+TITLE = "Ask the articles"
+
+
+def status_line(bot: Assistant) -> str:
+    articles = len(bot.store.indexed_articles())
+    return (f"Corpus: **{render.safe(str(bot.settings.corpus_dir))}** ({articles} articles,"
+            f" {bot.store.count()} passages) · Answering with: **{render.safe(bot.backend)}**")
+
+
+def example_questions(bot: Assistant, limit: int = 3) -> list[str]:
+    """Questions drawn from the newest articles' titles."""
+    metas = bot.store.collection().get(include=["metadatas"], limit=500)["metadatas"]
+    titles = {}
+    for meta in sorted(metas, key=lambda m: m.get("date_num", 0), reverse=True):
+        titles.setdefault(meta["title"], None)
+    return [f"What does “{title}” report?" for title in list(titles)[:limit]]
+
+
+def build(bot: Assistant) -> gr.Blocks:
+    settings = bot.settings
+
+    def respond(message: str, chat: list, history: list, top_k: float, date_from: str, date_to: str):
+        chat = list(chat or [])
+        turn = len(chat)
+        try:
+            stream = bot.stream(message, history, top_k=int(top_k), date_from=date_from.strip(),
+                                date_to=date_to.strip())
+        except RagError as error:
+            yield message, chat + [{"role": "assistant", "content": render.error_html(str(error))}], history
+            return
+        chat += [{"role": "user", "content": render.safe(message.strip())},
+                 {"role": "assistant", "content": ""}]
+        text = ""
+        try:
+            for piece in stream:
+                text += piece
+                chat[-1] = {"role": "assistant", "content": render.text_with_links(text, turn)}
+                yield "", chat, history
+        except RagError as error:
+            chat[-1] = {"role": "assistant", "content": render.error_html(str(error))}
+            yield "", chat, history
+            return
+        chat[-1] = {"role": "assistant", "content": render.answer_html(stream.answer, turn)}
+        yield "", chat, stream.answer.history
+
+    def ingest_files(files, progress=gr.Progress()):
+        if not files:
+            return "Choose one or more article files first."
+        paths = [f if isinstance(f, str) else f.name for f in files]
+        names = [getattr(f, "orig_name", None) or Path(p).name for f, p in zip(files, paths, strict=True)]
+        target = uploads.upload_dir(settings.data_dir)
+        saved = uploads.save(paths, names, target, settings.max_file_mb)
+        lines = [f"- rejected **{render.safe(n)}**: {render.safe(r)}" for n, r in saved.rejected]
+        if saved.files:
+            progress(0, desc="embedding")
+            try:
+                report = bot.ingest(target, on_progress=lambda d, t: progress(d / t, desc="embedding"))
+            except RagError as error:
+                return render.error_html(str(error))
+            lines = [f"**{render.safe(report.summary())}**"] + \
+                [f"- added {render.safe(t)}" for t in report.added] + \
+                [f"- updated {render.safe(t)}" for t in report.updated] + \
+                [f"- skipped **{render.safe(Path(s.path).name)}**: {render.safe(s.reason)}"
+                 for s in report.skipped] + lines
+        return "\n".join(lines)
+
+    with gr.Blocks(title=TITLE) as app:
+        gr.Markdown(f"## {TITLE}")
+        status = gr.Markdown(status_line(bot), elem_id="status")
+        chatbot = gr.Chatbot(elem_id="chat", height=560, sanitize_html=True, allow_tags=False,
+                             feedback_options=None, group_consecutive_messages=False,
+                             placeholder="Ask a question about the articles; answers cite them as [1], [2] …")
+        history = gr.State([])  # the conversation as plain text, one per browser session
+        with gr.Row():
+            box = gr.Textbox(show_label=False, placeholder="Ask a question about the articles",
+                             elem_id="question", scale=8, autofocus=True)
+            ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
+            clear = gr.Button("Clear conversation", elem_id="clear", scale=1)
+        gr.Examples(example_questions(bot), inputs=box, label="Examples")
+        with gr.Accordion("Settings", open=False, elem_id="settings"):
+            top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages to retrieve")
+            with gr.Row():
+                date_from = gr.Textbox(label="Articles from (YYYY-MM-DD)", elem_id="date-from")
+                date_to = gr.Textbox(label="Articles to (YYYY-MM-DD)", elem_id="date-to")
+            gr.Markdown(f"Answering backend: **{render.safe(bot.backend)}** (set RAG_LLM, OPENAI_API_KEY"
+                        " or OPENAI_BASE_URL before starting to change it)")
+        with gr.Accordion("Add articles", open=False, elem_id="upload"):
+            files = gr.File(file_count="multiple", label="Markdown, text, HTML or JSON-lines files",
+                            file_types=sorted(uploads.SUPPORTED), elem_id="files")
+            ingest = gr.Button("Ingest files", elem_id="ingest")
+            ingest_report = gr.Markdown(elem_id="ingest-report")
+
+        inputs = [box, chatbot, history, top_k, date_from, date_to]
+        box.submit(respond, inputs, [box, chatbot, history])
+        ask.click(respond, inputs, [box, chatbot, history])
+        clear.click(lambda: ([], [], ""), None, [chatbot, history, box])
+        ingest.click(ingest_files, files, ingest_report).then(lambda: status_line(bot), None, status)
+    return app
+
+
+def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, user: str | None = None,
+           password: str | None = None, block: bool = True):
+    """Serve the app; any address but loopback needs a username and password."""
+    auth = (user, password) if user and password else None
+    if not _is_loopback(host) and not auth:
+        raise RagError(f"serving on {host} exposes the corpus to the network: set RAG_UI_USER and"
+                       " RAG_UI_PASSWORD (or bind 127.0.0.1)")
+    app = build(bot)
+    app.queue(default_concurrency_limit=4)
+    if auth:
+        print(f"Password login is on (user '{user}').")
+    return app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block,
+                      max_file_size=f"{int(bot.settings.max_file_mb)}mb", css=render.CSS, quiet=False,
+                      footer_links=[])
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
