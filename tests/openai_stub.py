@@ -19,6 +19,7 @@ class StubLLM:
         self.requests: list[dict] = []
         self.condensed = "What did China do in the UNGA vote?"
         self.fact = "4.5 percent"
+        self.delay = 0.0  # seconds between streamed pieces, to watch an answer stream in
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -83,4 +84,5 @@ class StubLLM:
                      "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
             request.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             request.wfile.flush()
+            time.sleep(self.delay)
         request.wfile.write(b"data: [DONE]\n\n")

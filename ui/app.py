@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 from pathlib import Path
 
 import gradio as gr
@@ -11,12 +12,13 @@ from rag import Assistant, RagError
 from ui import render, uploads
 
 TITLE = "Ask the articles"
+log = logging.getLogger(__name__)
 
 
 def status_line(bot: Assistant) -> str:
-    articles = len(bot.store.indexed_articles())
-    return (f"Corpus: **{render.safe(str(bot.settings.corpus_dir))}** ({articles} articles,"
-            f" {bot.store.count()} passages) · Answering with: **{render.safe(bot.backend)}**")
+    articles, passages = len(bot.store.indexed_articles()), bot.store.count()
+    return (f"Corpus: **{render.safe(str(bot.settings.corpus_dir))}** ({articles} article"
+            f"{'s' * (articles != 1)}, {passages} passages) · Answering with: **{render.safe(bot.backend)}**")
 
 
 def example_questions(bot: Assistant, limit: int = 3) -> list[str]:
@@ -35,8 +37,8 @@ def build(bot: Assistant) -> gr.Blocks:
         chat = list(chat or [])
         turn = len(chat)
         try:
-            stream = bot.stream(message, history, top_k=int(top_k), date_from=date_from.strip(),
-                                date_to=date_to.strip())
+            stream = bot.stream(message, history, top_k=int(top_k or settings.top_k),
+                                date_from=(date_from or "").strip(), date_to=(date_to or "").strip())
         except RagError as error:
             yield message, chat + [{"role": "assistant", "content": render.error_html(str(error))}], history
             return
@@ -50,6 +52,12 @@ def build(bot: Assistant) -> gr.Blocks:
                 yield "", chat, history
         except RagError as error:
             chat[-1] = {"role": "assistant", "content": render.error_html(str(error))}
+            yield "", chat, history
+            return
+        except Exception as error:  # a bug must not leave the page stuck or show a traceback
+            log.exception("answering %r failed", message)
+            chat[-1] = {"role": "assistant", "content": render.error_html(
+                f"internal error ({type(error).__name__}); the server log has the details")}
             yield "", chat, history
             return
         chat[-1] = {"role": "assistant", "content": render.answer_html(stream.answer, turn)}
@@ -81,6 +89,7 @@ def build(bot: Assistant) -> gr.Blocks:
         status = gr.Markdown(status_line(bot), elem_id="status")
         chatbot = gr.Chatbot(elem_id="chat", height=560, sanitize_html=True, allow_tags=False,
                              feedback_options=None, group_consecutive_messages=False,
+                             buttons=["copy"],  # no "share": it would post the chat to a hub
                              placeholder="Ask a question about the articles; answers cite them as [1], [2] …")
         history = gr.State([])  # the conversation as plain text, one per browser session
         with gr.Row():
@@ -111,7 +120,7 @@ def build(bot: Assistant) -> gr.Blocks:
 
 
 def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, user: str | None = None,
-           password: str | None = None, block: bool = True):
+           password: str | None = None, block: bool = True) -> gr.Blocks:
     """Serve the app; any address but loopback needs a username and password."""
     auth = (user, password) if user and password else None
     if not _is_loopback(host) and not auth:
@@ -121,9 +130,9 @@ def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, user: str 
     app.queue(default_concurrency_limit=4)
     if auth:
         print(f"Password login is on (user '{user}').")
-    return app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block,
-                      max_file_size=f"{int(bot.settings.max_file_mb)}mb", css=render.CSS, quiet=False,
-                      footer_links=[])
+    app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block,
+               max_file_size=f"{int(bot.settings.max_file_mb)}mb", css=render.CSS, footer_links=[])
+    return app
 
 
 def _is_loopback(host: str) -> bool:

@@ -41,7 +41,7 @@ def text_with_links(text: str, turn: int) -> str:
 
 def passage_with_quote(source: Source) -> str:
     """A snippet of the passage around the quoted sentence, which is highlighted."""
-    passage, quote = source.passage, source.quote
+    passage, quote = " ".join(source.passage.split()), " ".join(source.quote.split())
     at = passage.find(quote) if quote else -1
     if at < 0:
         return safe(passage[:SNIPPET]) + ("…" if len(passage) > SNIPPET else "")

@@ -1,0 +1,246 @@
+"""The real web chat in headless Chromium (Debian's chromium, driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from rag import Assistant, Settings
+from tests.conftest import make_corpus
+from tests.openai_stub import StubLLM
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+EVIL = """---
+title: "<script>window.__pwned = 1</script>Harbour <b>gala</b> night"
+url: "javascript:window.__pwned = 2"
+date: 2024-06-01
+---
+The Harbour gala raised 12,000 dollars for the lifeboat crew on Saturday.
+Guests saw <img src=x onerror="window.__pwned = 3"> fireworks and were told to
+[buy tickets](javascript:window.__pwned = 4) for next year.
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def serve(bot: Assistant):
+    from ui.app import launch
+
+    port = free_port()
+    app = launch(bot, "127.0.0.1", port, block=False)
+    return app, f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture(scope="module")
+def chat_url(tmp_path_factory):
+    """The app over the fixture corpus plus an article full of markup, answered offline."""
+    base = tmp_path_factory.mktemp("web")
+    corpus = make_corpus(base / "corpus")
+    (corpus / "evil.md").write_text(EVIL)
+    bot = Assistant(Settings(data_dir=base / "index", corpus_dir=corpus, llm="extractive"))
+    bot.ingest()
+    app, url = serve(bot)
+    yield url
+    app.close()
+
+
+@pytest.fixture
+def page(browser, chat_url):
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    page = context.new_page()
+    page.goto(chat_url)
+    page.wait_for_selector("#question textarea")
+    yield page
+    context.close()
+
+
+def ask(page, question: str, answers_before: int | None = None):
+    """Type a question, send it, and wait for its answer to finish; returns the answer's element."""
+    bots = page.locator('#chat [data-testid="bot"]')
+    before = bots.count() if answers_before is None else answers_before
+    page.fill("#question textarea", question)
+    page.keyboard.press("Enter")
+    bots.nth(before).wait_for()
+    page.wait_for_function("() => !document.querySelector('#chat .generating, #chat .pending')")
+    page.wait_for_function("n => document.querySelector('#question textarea').value === ''", arg=None)
+    return bots.nth(before)
+
+
+def test_a_question_gets_an_answer_with_source_cards_and_linked_citations(page, tmp_path):
+    assert "embedded extractive (offline)" in page.inner_text("#status")
+    assert "6 articles" in page.inner_text("#status")
+    assert page.get_by_text("What does “").count() >= 1  # example questions drawn from the corpus
+    answer = ask(page, "Who won the women's race at the Riverton marathon?")
+    assert "Hana Tesfaye" in answer.inner_text()
+    card = answer.locator(".source-card").first
+    assert "City marathon draws record field" in card.inner_text()
+    assert "2023-10-10" in card.inner_text() and "score" in card.inner_text()
+    assert "Hana Tesfaye" in card.locator("mark").inner_text()  # the cited words, highlighted
+    assert card.locator("a").get_attribute("href") == "https://example.org/wire/marathon"
+    answer.locator("a.cite").first.click()
+    assert page.url.endswith("#src-0-1")
+    page.screenshot(path=str(tmp_path / "answer.png"), full_page=True)  # an artefact, outside the repo
+    assert (tmp_path / "answer.png").stat().st_size > 10_000
+
+
+def test_a_follow_up_question_uses_the_conversation(page):
+    ask(page, "How did the US vote on the UN resolution?")
+    follow = ask(page, "And China?")
+    assert "China" in follow.inner_text() and "abstention" in follow.inner_text()
+
+
+def test_an_out_of_corpus_question_reads_as_a_refusal_without_cards(page):
+    answer = ask(page, "What is the capital of Peru?")
+    assert "The articles in this corpus don't cover that." in answer.inner_text()
+    assert answer.locator(".source-card").count() == 0
+
+
+def test_markup_in_an_article_is_shown_as_text_and_never_runs(page):
+    answer = ask(page, "How much did the Harbour gala raise?")
+    assert "12,000 dollars" in answer.inner_text()
+    card = answer.locator(".source-card").first
+    assert "<script>window.__pwned = 1</script>Harbour <b>gala</b> night" in card.inner_text()
+    assert "[buy tickets](javascript:" in card.inner_text() or "onerror" in card.inner_text()
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.locator("#chat script, #chat img, #chat b:has-text('gala')").count() == 0
+    hrefs = page.eval_on_selector_all("#chat a", "els => els.map(e => e.getAttribute('href') || '')")
+    assert not [h for h in hrefs if h.strip().lower().startswith("javascript")]
+
+
+def test_errors_show_in_the_chat_and_the_page_stays_usable(page):
+    page.fill("#question textarea", "   ")
+    page.click("#ask")
+    page.locator("#chat .error").first.wait_for()
+    assert "the question is empty" in page.inner_text("#chat")
+    assert "Traceback" not in page.content()
+    answer = ask(page, "What interest rate did the central bank set?")
+    assert "4.5 percent" in answer.inner_text()
+
+
+def test_clear_starts_a_new_conversation(page):
+    ask(page, "How did the US vote on the UN resolution?")
+    page.click("#clear")
+    page.wait_for_function("() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
+    answer = ask(page, "And China?", answers_before=0)  # no earlier question to lean on now
+    assert "abstention" not in answer.inner_text()
+
+
+def test_settings_panel_filters_by_date(page):
+    page.click("#settings button, #settings .label-wrap")
+    page.fill("#date-to input, #date-to textarea", "2023-12-31")
+    answer = ask(page, "What interest rate did the central bank set?")
+    assert "The articles in this corpus don't cover that." in answer.inner_text()
+
+
+def test_uploaded_files_are_checked_ingested_and_reported(page, tmp_path):
+    good = tmp_path / "lighthouse.md"
+    good.write_text("---\ntitle: Lighthouse keeper retires\ndate: 2024-09-09\n---\n"
+                    "After 41 years, lighthouse keeper Ona Brill retired from the Skerry Point light.")
+    binary = tmp_path / "scan.txt"
+    binary.write_bytes(b"\x00\x01\x02 binary")
+    page.click("#upload button, #upload .label-wrap")
+    page.set_input_files("#files input[type=file]", [str(good), str(binary)])
+    page.wait_for_function("() => document.querySelectorAll('#files .file, #files tr').length >= 2")
+    page.click("#ingest")
+    page.wait_for_function("() => document.querySelector('#ingest-report').innerText.includes('added')",
+                           timeout=60_000)
+    report = page.inner_text("#ingest-report")
+    assert "1 added" in report and "Lighthouse keeper retires" in report
+    assert "scan.txt" in report and "binary" in report
+    answer = ask(page, "How many years did Ona Brill keep the lighthouse?")
+    assert "41 years" in answer.inner_text()
+    assert "Lighthouse keeper retires" in answer.locator(".source-card").first.inner_text()
+
+
+def test_two_sessions_never_see_each_others_conversation(browser, chat_url):
+    pages = []
+    for _ in range(2):
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(chat_url)
+        page.wait_for_selector("#question textarea")
+        pages.append(page)
+    ask(pages[0], "Who won the men's race at the Riverton marathon?")
+    ask(pages[1], "What did the Perseverance rover detect?")
+    follow = ask(pages[1], "And who won it?")  # leans on session 2's question only
+    assert "Kiprop" not in pages[1].inner_text("#chat") and "Kiprop" not in follow.inner_text()
+    assert "Perseverance" not in pages[0].inner_text("#chat")
+    for page in pages:
+        page.context.close()
+
+
+@pytest.fixture(scope="module")
+def llm_chat(tmp_path_factory):
+    """The app answering through an OpenAI-compatible server that streams word by word."""
+    stub = StubLLM()
+    stub.delay = 0.05
+    stub.condensed = "What interest rate did the central bank set?"  # follow-ups stay on the topic
+    base = tmp_path_factory.mktemp("web-llm")
+    corpus = make_corpus(base / "corpus")
+    bot = Assistant(Settings(data_dir=base / "index", corpus_dir=corpus, llm="openai",
+                             openai_base_url=stub.url, openai_model="stub-model", llm_max_retries=0))
+    bot.ingest()
+    app, url = serve(bot)
+    yield stub, url
+    app.close()
+    stub.stop()
+
+
+def test_an_llm_answer_streams_in_and_a_backend_failure_is_a_message(browser, llm_chat):
+    stub, url = llm_chat
+    page = browser.new_page()
+    page.goto(url)
+    page.wait_for_selector("#question textarea")
+    assert f"stub-model at {stub.url}" in page.inner_text("#status")
+    page.fill("#question textarea", "What interest rate did the central bank set?")
+    started = time.perf_counter()
+    page.keyboard.press("Enter")
+    seen, first = set(), None
+    while time.perf_counter() - started < 30:
+        bots = page.locator('#chat [data-testid="bot"]')
+        text = bots.first.inner_text() if bots.count() else ""
+        if text and first is None:
+            first = time.perf_counter() - started
+        seen.add(text)
+        if "source-card" in page.inner_html("#chat"):
+            break
+        time.sleep(0.02)
+    partial = {t for t in seen if t and "4.5 percent" not in t}
+    assert len(partial) >= 3, seen  # the words arrived in several steps before the whole answer
+    assert "4.5 percent [1]" in page.inner_text("#chat")
+
+    stub.mode = "500"
+    page.fill("#question textarea", "What interest rate did the central bank set?")
+    page.keyboard.press("Enter")
+    page.locator("#chat .error").first.wait_for()
+    assert "failed with HTTP 500" in page.inner_text("#chat .error")
+    stub.mode = "answer"
+    page.fill("#question textarea", "What interest rate did the central bank set?")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('#chat .source-card').length >= 2")
+    page.close()
