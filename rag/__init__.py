@@ -13,7 +13,8 @@ from rag.errors import RagError
 from rag.ingest import IngestReport
 from rag.settings import Settings
 
-__all__ = ["Answer", "AnswerStream", "Assistant", "IngestReport", "RagError", "Settings", "Source", "ask"]
+__all__ = ["Answer", "AnswerStream", "Assistant", "IngestReport", "RagError", "Settings", "Source", "ask",
+           "evaluate"]
 
 _default: Assistant | None = None
 
@@ -24,3 +25,14 @@ def ask(question: str, history: list[dict] | None = None, **options) -> Answer:
     if _default is None:
         _default = Assistant()
     return _default.ask(question, history, **options)
+
+
+def evaluate(qa_path, assistant: Assistant | None = None, corpus=None, limit: int | None = None,
+             on_progress=None):
+    """Run a QA file (README, "Evaluation") through an Assistant; returns an EvalReport.
+
+    ``rag.evaluation.report.write(report, out_dir)`` writes report.json and report.html.
+    """
+    from rag.evaluation.runner import evaluate as run  # matplotlib and friends load only here
+
+    return run(qa_path, assistant, corpus=corpus, limit=limit, on_progress=on_progress)

@@ -16,7 +16,7 @@ from rag import Assistant, RagError, Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Ask questions of an article corpus, with citations. Settings: RAG_* env vars.")
-out = Console(soft_wrap=True)
+console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -46,7 +46,7 @@ def ingest(
     else:
         for skipped in report.skipped:
             err.print(f"[yellow]skipped[/] {escape(str(skipped))}")
-        out.print(escape(report.summary()) + f" -> {escape(bot.store.where)}")
+        console.print(escape(report.summary()) + f" -> {escape(bot.store.where)}")
     if report.interrupted:
         raise typer.Exit(130)
 
@@ -67,15 +67,64 @@ def ask(
     if as_json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return
-    out.print(escape(answer.text), highlight=False)
+    console.print(escape(answer.text), highlight=False)
     if answer.sources:
-        out.print("\n[bold]Sources[/]")
+        console.print("\n[bold]Sources[/]")
     for source in answer.sources:
         meta = " · ".join(x for x in (source.date, source.location) if x)
-        out.print(f"[bold][{source.number}][/] {escape(source.title)}  [dim]{escape(meta)}[/]",
+        console.print(f"[bold][{source.number}][/] {escape(source.title)}  [dim]{escape(meta)}[/]",
                   highlight=False)
-        out.print(f"    “{escape(source.quote)}”", style="italic", highlight=False)
+        console.print(f"    “{escape(source.quote)}”", style="italic", highlight=False)
     err.print(f"[dim]{escape(answer.backend)} · {answer.timings.get('total', 0) * 1000:.0f} ms[/]")
+
+
+@app.command("eval")
+def eval_command(
+    qa: Annotated[Path, typer.Argument(help="QA file (JSON lines), or with --format the benchmark's folder.")],
+    corpus: Annotated[Path | None, typer.Option(help="Ingest this corpus first (into --data-dir).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for report.json, report.html (and converted data).")] = Path("report"),
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, or a benchmark to convert: realtimeqa, rgb.")] = "jsonl",
+    split: Annotated[str, typer.Option(help="RealTime QA split: dev (tune), test (report) or all.")] = "test",
+    data_dir: Annotated[Path | None, typer.Option(help="Index to use (default: OUT/index with a corpus).")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+) -> None:
+    """Run a QA set through the assistant and write report.json and report.html."""
+    from rag.evaluation import converters
+    from rag.evaluation.report import write
+    from rag.evaluation.runner import evaluate
+
+    try:
+        if fmt == "realtimeqa":
+            corpus_path, qa = converters.realtimeqa(qa, out / "data", split)
+            corpus = corpus or corpus_path.parent
+        elif fmt == "rgb":
+            corpus_path, qa = converters.rgb(qa, out / "data")
+            corpus = corpus or corpus_path.parent
+        elif fmt != "jsonl":
+            raise RagError(f"unknown --format '{fmt}': use jsonl, realtimeqa or rgb")
+        overrides = {"data_dir": data_dir or out / "index"} if (data_dir or corpus) else {}
+        bot = Assistant(Settings(**overrides))
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True) as bar:
+            if corpus:
+                task = bar.add_task("ingesting", total=None)
+                report = bot.ingest(corpus, on_progress=lambda d, t: bar.update(task, completed=d, total=t))
+                err.print(f"corpus: {escape(report.summary())}")
+            task = bar.add_task("questions", total=None)
+            result = evaluate(qa, bot, limit=limit,
+                              on_progress=lambda d, t: bar.update(task, completed=d, total=t))
+        json_path, html_path = write(result, out)
+    except RagError as error:
+        _fail(error)
+    for problem in result.problems:
+        err.print(f"[yellow]skipped[/] {escape(problem)}")
+    for key, value in result.metrics.items():
+        if value is not None:
+            shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+            console.print(f"{key:<28} {shown}")
+    console.print(f"wrote {json_path} and {html_path}" + (" (interrupted: partial)" if result.interrupted else ""))
+    if result.interrupted:
+        raise typer.Exit(130)
 
 
 @app.command()

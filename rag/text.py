@@ -34,7 +34,9 @@ def _punkt():
 def stopwords() -> frozenset[str]:
     from llama_index.core.utils import globals_helper
 
-    return frozenset(globals_helper.stopwords) | {"said", "says", "would", "could", "also", "one"}
+    # Words of how questions are asked, not of what they ask about ("how many", "how much").
+    return frozenset(globals_helper.stopwords) | {"said", "says", "would", "could", "also", "one", "many",
+                                                  "much"}
 
 
 def sentences(text: str) -> list[str]:

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag import Assistant, RagError
-from rag.cli import app, err, out
+from rag.cli import app, console, err
 from rag.cli import main as rag_main
 
 
@@ -37,7 +37,7 @@ def chat(
         folder = corpus or bot.settings.corpus_dir
         if Path(folder).exists():
             report = bot.ingest(folder)
-            out.print(f"index: {report.summary()}")
+            console.print(f"index: {report.summary()}")
         elif not bot.store.exists():
             raise RagError(f"no corpus at {folder} and no index yet: give a corpus folder, e.g."
                            " `rag chat corpus/`")

@@ -38,9 +38,14 @@ def token_f1(prediction: str, golds: Sequence[str]) -> float:
 
 
 def contains_answer(text: str, golds: Sequence[str]) -> bool:
-    """Whether a normalised gold answer appears in the normalised text, as whole words."""
-    haystack = f" {normalize(text)} "
-    return any(normalize(g) and f" {normalize(g)} " in haystack for g in golds)
+    """Whether a gold answer appears in the text as whole words (punctuation counts as a space, so
+    "resolution—a move" holds "resolution")."""
+
+    def words(value: str) -> str:
+        return normalize("".join(" " if ch in _PUNCT else ch for ch in value))
+
+    haystack = f" {words(text)} "
+    return any(words(g) and f" {words(g)} " in haystack for g in golds)
 
 
 def first_hit_rank(ranked: Sequence[str], gold: set[str]) -> int | None:

@@ -1,0 +1,192 @@
+"""Run a QA set through the same Assistant the chat uses, and gather every figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rag import Assistant
+from rag.corpus import article_id, canonical_url
+from rag.errors import RagError
+from rag.evaluation import choices as mc
+from rag.evaluation import metrics as m
+from rag.evaluation.qa import QAItem, load
+
+RETRIEVAL_DEPTH = 30  # passages searched for the article-level ranking (hit@10 needs 10 articles)
+KS = (1, 3, 5, 10)
+
+
+@dataclass
+class QuestionResult:
+    id: str
+    question: str
+    category: str
+    gold_answers: list[str]
+    gold: list[str]
+    choices: list[str]
+    answerable: bool
+    answer: str = ""
+    refused: bool = False
+    error: str = ""
+    query: str = ""
+    sources: list[dict] = field(default_factory=list)
+    ranked_articles: list[str] = field(default_factory=list)
+    gold_rank: int | None = None
+    exact_match: float | None = None
+    f1: float | None = None
+    choice: int | None = None
+    choice_correct: bool | None = None
+    cited_gold_share: float | None = None
+    citations_hold_answer: bool | None = None
+    seconds: float = 0.0
+    usage: dict = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        if not self.answerable:
+            return self.refused
+        if self.choice_correct is not None:
+            return self.choice_correct
+        return not self.refused and ((self.f1 or 0) >= 0.5 or m.contains_answer(self.answer, self.gold_answers))
+
+
+@dataclass
+class EvalReport:
+    qa_file: str
+    backend: str
+    index: str
+    started: str
+    machine: str
+    settings: dict
+    problems: list[str]
+    results: list[QuestionResult]
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    @property
+    def metrics(self) -> dict:
+        return summarize(self.results)
+
+    def by_category(self) -> dict[str, dict]:
+        groups: dict[str, list[QuestionResult]] = {}
+        for r in self.results:
+            groups.setdefault(r.category or "(none)", []).append(r)
+        return {name: summarize(rs) for name, rs in sorted(groups.items())}
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["metrics"] = self.metrics
+        data["by_category"] = self.by_category()
+        for row, result in zip(data["results"], self.results, strict=True):
+            row["passed"] = result.passed
+        return data
+
+
+def summarize(results: list[QuestionResult]) -> dict:
+    answerable = [r for r in results if r.answerable and not r.error]
+    unanswerable = [r for r in results if not r.answerable and not r.error]
+    with_gold = [r for r in answerable if r.gold]
+    seconds = [r.seconds for r in results if not r.error]
+    out = {"questions": len(results), "errors": sum(bool(r.error) for r in results),
+           "with_gold_articles": len(with_gold)}
+    for k in KS:
+        out[f"hit@{k}"] = m.mean([float(r.gold_rank is not None and r.gold_rank <= k) for r in with_gold])
+        out[f"recall@{k}"] = m.mean([m.recall_at(r.ranked_articles, set(r.gold), k) for r in with_gold])
+    out["mrr@10"] = m.mean([1 / r.gold_rank if r.gold_rank and r.gold_rank <= 10 else 0.0 for r in with_gold])
+    out["exact_match"] = m.mean([r.exact_match for r in answerable])
+    out["f1"] = m.mean([r.f1 for r in answerable])
+    out["choice_accuracy"] = m.mean([float(r.choice_correct) for r in answerable if r.choice_correct is not None])
+    out["cited_gold_share"] = m.mean([r.cited_gold_share for r in answerable])
+    out["citations_hold_answer"] = m.mean([float(r.citations_hold_answer) for r in answerable
+                                           if r.citations_hold_answer is not None])
+    out["refusal_rate_unanswerable"] = m.mean([float(r.refused) for r in unanswerable])
+    out["false_refusal_rate"] = m.mean([float(r.refused) for r in answerable])
+    out["pass_rate"] = m.mean([float(r.passed) for r in results if not r.error])
+    out["latency_p50_s"] = m.percentile(seconds, 0.5)
+    out["latency_p95_s"] = m.percentile(seconds, 0.95)
+    tokens = [r.usage for r in results if r.usage]
+    if tokens:
+        out["prompt_tokens"] = sum(u.get("prompt_tokens", 0) for u in tokens)
+        out["completion_tokens"] = sum(u.get("completion_tokens", 0) for u in tokens)
+    return out
+
+
+def gold_matches(article, gold: list[str]) -> set[str]:
+    """The gold entries (article ids, URLs or exact titles) that a retrieved or cited article matches."""
+    keys = {article.article_id, article.title, canonical_url(article.url) if article.url else ""} - {""}
+    return {g for g in gold if g in keys or ("://" in g and (canonical_url(g) in keys or article_id(g, "") in keys))}
+
+
+def ranked_keys(passages, gold: list[str]) -> list[str]:
+    """Articles in the order of their best passage; each named by the gold entry it matches, if any."""
+    seen, keys = set(), []
+    for passage in passages:
+        if passage.article_id not in seen:
+            seen.add(passage.article_id)
+            keys.append(min(gold_matches(passage, gold), default=passage.article_id))
+    return keys
+
+
+def run_one(bot: Assistant, item: QAItem) -> QuestionResult:
+    result = QuestionResult(id=item.id, question=item.question, category=item.category,
+                            gold_answers=item.answers, gold=item.gold, choices=item.choices,
+                            answerable=item.answerable)
+    started = time.perf_counter()
+    try:
+        answer = bot.ask(item.question)
+        passages = bot.retriever.retrieve(answer.query, max(RETRIEVAL_DEPTH, bot.settings.top_k))
+        if item.choices:
+            result.choice = mc.pick(bot, item.question, item.choices, passages)
+    except RagError as error:
+        result.error = str(error)
+        return result
+    result.seconds = answer.timings.get("total", time.perf_counter() - started)  # the ask, as a user waits
+    result.answer, result.refused, result.query, result.usage = answer.text, answer.refused, answer.query, answer.usage
+    result.sources = [{"number": s.number, "title": s.title, "url": s.url, "date": s.date,
+                       "article_id": s.article_id, "quote": s.quote, "score": s.score} for s in answer.sources]
+    result.ranked_articles = ranked_keys(passages, item.gold)
+    gold = set(item.gold)
+    if item.answerable:
+        predicted = item.choices[result.choice] if result.choice is not None else ("" if answer.refused else answer.text)
+        result.exact_match = m.exact_match(predicted, item.answers)
+        result.f1 = m.token_f1(predicted, item.answers)
+        if result.choice is not None:
+            result.choice_correct = result.choice == item.correct_choice
+        if gold:
+            result.gold_rank = m.first_hit_rank(result.ranked_articles, gold)
+            if answer.sources:
+                result.cited_gold_share = sum(bool(gold_matches(s, item.gold)) for s in answer.sources) / len(answer.sources)
+        if answer.sources:
+            result.citations_hold_answer = any(m.contains_answer(s.passage, item.answers) for s in answer.sources)
+    return result
+
+
+def evaluate(qa_path: Path, bot: Assistant | None = None, corpus: Path | None = None, limit: int | None = None,
+             on_progress: Callable[[int, int], None] | None = None) -> EvalReport:
+    """Every question of the QA file through ``bot``; Ctrl-C stops and keeps what was finished."""
+    bot = bot or Assistant()
+    qa = load(Path(qa_path))
+    if corpus:
+        bot.ingest(corpus)
+    items = qa.items[:limit] if limit else qa.items
+    s = bot.settings
+    report = EvalReport(qa_file=str(qa_path), backend=bot.backend, index=bot.store.where,
+                        started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                        machine=f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
+                        settings={"top_k": s.top_k, "min_score": s.min_score, "chunk_tokens": s.chunk_tokens,
+                                  "chunk_overlap": s.chunk_overlap, "embedding": bot.embed_model.model_name},
+                        problems=qa.problems, results=[])
+    started = time.perf_counter()
+    try:
+        for done, item in enumerate(items, start=1):
+            report.results.append(run_one(bot, item))
+            if on_progress:
+                on_progress(done, len(items))
+    except KeyboardInterrupt:
+        report.interrupted = True
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,101 @@
+"""`rag eval` on the project's own QA set for the sample corpus, with thresholds the embedded default
+meets today (all 22 questions passed when written) and that fail if answering regresses."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag import Assistant, Settings, evaluate
+from rag.evaluation.report import write
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def sample_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("eval")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_") and not k.startswith("OPENAI_")}
+    run = subprocess.run([sys.executable, "-c", "from ui.cli import main; main()", "eval",
+                          str(ROOT / "qa" / "sample.jsonl"), "--corpus", str(ROOT / "corpus"), "--out", str(out)],
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "wrote" in run.stdout
+    return out, json.loads((out / "report.json").read_text())
+
+
+def test_the_sample_qa_set_meets_its_thresholds(sample_report):
+    _, report = sample_report
+    figures = report["metrics"]
+    assert figures["questions"] == 22 and figures["errors"] == 0
+    assert figures["hit@1"] >= 0.9 and figures["mrr@10"] >= 0.9
+    assert figures["pass_rate"] >= 0.9
+    assert figures["citations_hold_answer"] >= 0.85 and figures["cited_gold_share"] >= 0.9
+    assert figures["refusal_rate_unanswerable"] >= 0.8  # at least 5 of the 6 out-of-corpus questions
+    assert figures["false_refusal_rate"] <= 0.13  # at most 2 of the 16 answerable ones
+    assert figures["choice_accuracy"] == 1.0
+    assert figures["latency_p50_s"] > 0
+    row = next(r for r in report["results"] if r["id"] == "s04")
+    assert "Dorothy Shea" in row["answer"] and row["passed"] and row["gold_rank"] == 1
+    assert set(report["by_category"]) == {"names", "numbers", "votes", "unanswerable"}
+
+
+def test_the_html_report_renders_in_a_browser_with_its_plots(sample_report):
+    out, _ = sample_report
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
+                                    "--disable-background-networking", "--no-first-run"])
+        page = browser.new_page()
+        page.goto((out / "report.html").as_uri())
+        images = page.evaluate("[...document.images].map(i => [i.alt, i.complete && i.naturalWidth])")
+        rows = page.locator("#questions tr").count()
+        summary = page.inner_text("#summary")
+        browser.close()
+    assert [alt for alt, _ in images] == ["Score distributions", "Hit@k", "Latency", "By category"]
+    assert all(width > 100 for _, width in images)  # every plot is an image that loaded
+    assert rows == 23 and "retrieval hit@1" in summary
+
+
+def test_ctrl_c_keeps_the_finished_questions(built, tmp_path, monkeypatch):
+    from rag.evaluation import runner
+
+    real = runner.run_one
+    calls = []
+
+    def interrupted(bot, item):
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        calls.append(item.id)
+        return real(bot, item)
+
+    monkeypatch.setattr(runner, "run_one", interrupted)
+    report = evaluate(ROOT / "qa" / "sample.jsonl", built)
+    assert report.interrupted and [r.id for r in report.results] == calls == ["s01", "s02", "s03"]
+    json_path, html_path = write(report, tmp_path)
+    assert json.loads(json_path.read_text())["interrupted"] is True
+    assert "interrupted: partial results" in html_path.read_text()
+
+
+def test_backend_errors_are_recorded_per_question_and_the_run_goes_on(built):
+    from tests.openai_stub import StubLLM
+
+    stub = StubLLM()
+    stub.mode = "500"
+    try:
+        bot = Assistant(Settings(data_dir=built.settings.data_dir, llm="openai", openai_base_url=stub.url,
+                                 llm_max_retries=0))
+        report = evaluate(ROOT / "qa" / "sample.jsonl", bot, limit=3)
+    finally:
+        stub.stop()
+    assert [bool(r.error) for r in report.results] == [True, True, True]
+    assert "HTTP 500" in report.results[0].error and report.metrics["errors"] == 3
