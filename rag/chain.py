@@ -53,7 +53,7 @@ class Assistant:
         self.settings = settings or Settings(**overrides)
         self.embed_model = MiniLMEmbedding(embed_batch_size=self.settings.embed_batch_size)
         self.store = Store(self.settings, MODEL_ID, DIMENSION)
-        self.retriever = Retriever(self.store, self.embed_model)
+        self.retriever = Retriever(self.store, self.embed_model, self.settings.retrieval)
         self._llm = None
 
     # --- ingestion -------------------------------------------------------------------------------
@@ -62,7 +62,8 @@ class Assistant:
         """Bring the index in line with the articles under ``path`` (default: the corpus setting)."""
         report = ingest(Path(path or self.settings.corpus_dir), self.settings, self.store,
                         self.embed_model, rebuild=rebuild, on_progress=on_progress)
-        self.retriever = Retriever(self.store, self.embed_model)
+        if report.changed or rebuild:
+            self.retriever.invalidate()
         return report
 
     # --- answering -------------------------------------------------------------------------------

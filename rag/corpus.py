@@ -123,13 +123,13 @@ def load(root: Path, max_file_mb: float = 20.0) -> LoadResult:
                                           f" (use {', '.join(sorted(SUPPORTED))})"))
             continue
         try:
-            text = read_text(path, max_file_mb)
-            if suffix in JSONL:
-                articles, bad_lines = parse_jsonl(text, path)
+            if suffix in JSONL:  # many articles in one file: the size limit applies to each line
+                text = read_text(path, max_file_mb=float("inf"))
+                articles, bad_lines = parse_jsonl(text, path, max_file_mb)
                 result.articles.extend(articles)
                 result.skipped.extend(bad_lines)
             else:
-                result.articles.append(PARSERS[suffix](text, path))
+                result.articles.append(PARSERS[suffix](read_text(path, max_file_mb), path))
         except ArticleError as err:
             result.skipped.append(Skipped(str(path), str(err)))
     return result
@@ -232,13 +232,16 @@ def parse_html(text: str, path: Path) -> Article:
     return _make(path, "", body, info)
 
 
-def parse_jsonl(text: str, path: Path) -> tuple[list[Article], list[Skipped]]:
+def parse_jsonl(text: str, path: Path, max_mb: float = 20.0) -> tuple[list[Article], list[Skipped]]:
     """One article per line: {"title", "text", "url", "date", "source", "author", "id"}."""
     articles, skipped = [], []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         where = f"{path}:{number}"
+        if len(line) > max_mb * 1024 * 1024:
+            skipped.append(Skipped(where, f"article too large (over {max_mb:g} MB; raise RAG_MAX_FILE_MB)"))
+            continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as err:

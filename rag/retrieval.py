@@ -1,12 +1,21 @@
-"""Top passages for a query, through llama-index's retriever over the Chroma collection."""
+"""Top passages for a query: llama-index's vector retriever over Chroma, fused with BM25.
+
+Dense retrieval finds paraphrases; BM25 finds names and rare words, which MiniLM embeds poorly ("Who
+is Dorothy Shea?" scores 0.02 against the passage that names her). The two rankings are fused by
+reciprocal rank (k=60, as llama-index's QueryFusionRetriever does), but by hand: that class resolves a
+default LLM and replaces scores with fusion values, while every passage here keeps its cosine to the
+query, which the refusal gate and the source cards use.
+"""
 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
+import numpy as np
 from llama_index.core import VectorStoreIndex
-from llama_index.core.schema import MetadataMode
+from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle, TextNode
 from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
 
 from rag.corpus import normalise_date
@@ -29,18 +38,86 @@ class Passage:
 
 
 class Retriever:
-    def __init__(self, store: Store, embed_model: MiniLMEmbedding) -> None:
+    def __init__(self, store: Store, embed_model: MiniLMEmbedding, mode: str = "hybrid") -> None:
         self.store = store
         self.embed_model = embed_model
+        self.mode = mode
         self._index = None
+        self._bm25 = None
+        self._bm25_count = -1
+        self._lock = threading.Lock()
 
     def retrieve(self, query: str, top_k: int, date_from: str = "", date_to: str = "") -> list[Passage]:
+        filters = date_filters(date_from, date_to)
+        vector = self.embed_model.get_query_embedding(query)
         if self._index is None:
             self._index = VectorStoreIndex.from_vector_store(self.store.vector_store(),
                                                              embed_model=self.embed_model)
-        retriever = self._index.as_retriever(similarity_top_k=top_k,
-                                             filters=date_filters(date_from, date_to))
-        return [to_passage(hit) for hit in self.store.call(retriever.retrieve, query)]
+        dense_retriever = self._index.as_retriever(similarity_top_k=top_k, filters=filters)
+        dense = [to_passage(hit) for hit in self.store.call(dense_retriever.retrieve,
+                                                             QueryBundle(query_str=query, embedding=vector))]
+        if self.mode != "hybrid":
+            return dense
+        sparse = self._sparse(query, top_k, date_from, date_to)
+        order = fuse([[p.id for p in dense], [hit.node.node_id for hit in sparse]])[:top_k]
+        found = {p.id: p for p in dense}
+        extra = [hit for hit in sparse if hit.node.node_id in order and hit.node.node_id not in found]
+        if extra:
+            got = self.store.call(self.store.collection().get, ids=[h.node.node_id for h in extra],
+                                  include=["embeddings"])
+            cosine = dict(zip(got["ids"], np.asarray(got["embeddings"]) @ np.asarray(vector), strict=True))
+            for hit in extra:
+                found[hit.node.node_id] = to_passage(hit, cosine=float(cosine[hit.node.node_id]))
+        return [found[i] for i in order]
+
+    def invalidate(self) -> None:
+        """Forget the BM25 index (after an ingest: an edited article may keep its passage count)."""
+        with self._lock:
+            self._bm25, self._bm25_count = None, -1
+
+    def _sparse(self, query: str, top_k: int, date_from: str, date_to: str) -> list[NodeWithScore]:
+        """BM25 hits with a positive score, built from the collection and rebuilt when it changes."""
+        with self._lock:
+            count = self.store.count()
+            if count != self._bm25_count:
+                self._bm25 = self._build_bm25() if count else None
+                self._bm25_count = count
+            if self._bm25 is None:
+                return []
+            low = int(normalise_date(date_from).replace("-", "") or 0) if date_from else 0
+            high = int(normalise_date(date_to).replace("-", "") or 0) if date_to else 99999999
+            depth = top_k * (4 if date_from or date_to else 1)
+            self._bm25.similarity_top_k = min(depth, count)
+            hits = self._bm25.retrieve(query)
+        return [h for h in hits if h.score and h.score > 0
+                and low <= int(h.node.metadata.get("date_num") or 0) <= high][:top_k]
+
+    def _build_bm25(self):
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        nodes, offset, page = [], 0, 5000
+        collection = self.store.collection()
+        while True:
+            got = self.store.call(collection.get, include=["documents", "metadatas"], limit=page, offset=offset)
+            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                kept = {k: v for k, v in meta.items() if not k.startswith("_") and k not in _LLAMA_KEYS}
+                nodes.append(TextNode(id_=pid, text=text, metadata=kept))
+            if len(got["ids"]) < page:
+                break
+            offset += page
+        return BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(10, len(nodes)), language="en")
+
+
+_LLAMA_KEYS = {"doc_id", "document_id", "ref_doc_id"}
+
+
+def fuse(rankings: list[list[str]], k: float = 60.0) -> list[str]:
+    """Reciprocal rank fusion: ids by the sum of 1 / (k + rank) over the rankings; ties keep first-seen order."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank + 1)
+    return sorted(scores, key=lambda item: scores[item], reverse=True)
 
 
 def date_filters(date_from: str, date_to: str) -> MetadataFilters | None:
@@ -56,10 +133,11 @@ def date_filters(date_from: str, date_to: str) -> MetadataFilters | None:
     return MetadataFilters(filters=filters) if filters else None
 
 
-def to_passage(hit) -> Passage:
+def to_passage(hit, cosine: float | None = None) -> Passage:
     meta = hit.node.metadata
-    # llama-index's Chroma store reports exp(-distance); with the cosine space, distance = 1 - cosine.
-    cosine = 1.0 + math.log(hit.score) if hit.score and hit.score > 0 else -1.0
+    if cosine is None:
+        # llama-index's Chroma store reports exp(-distance); with the cosine space, distance = 1 - cosine.
+        cosine = 1.0 + math.log(hit.score) if hit.score and hit.score > 0 else -1.0
     return Passage(
         id=hit.node.node_id,
         article_id=str(meta.get("article_id", "")),

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
 
     # Retrieval and answering
     top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
+    retrieval: Literal["hybrid", "dense"] = Field(
+        "hybrid", description="hybrid: vector search fused with BM25 (names, rare words); dense: vectors only.")
     min_score: float = Field(
         0.15, ge=-1, le=1,
         description="Cosine below which a passage counts as irrelevant, unless it holds half the"

@@ -114,3 +114,22 @@ def test_the_module_level_one_liner(built, monkeypatch):
 def test_public_api_is_small():
     assert set(rag.__all__) >= {"Assistant", "Answer", "Source", "ask"}
     assert callable(Assistant.stream) and callable(rag.ask)
+
+
+def test_hybrid_retrieval_finds_a_name_that_embeds_poorly(built):
+    """MiniLM puts "Dorothy Shea" far from her passage; BM25 brings it back, with its real cosine."""
+    question = "Who is Dorothy Shea?"
+    hybrid = built.retriever.retrieve(question, 2)
+    dense_only = Assistant(built.settings.model_copy(update={"retrieval": "dense"})).retriever.retrieve(question, 2)
+    assert any("Dorothy Shea" in p.text for p in hybrid)
+    assert not any("Dorothy Shea" in p.text for p in dense_only)
+    shea = next(p for p in hybrid if "Dorothy Shea" in p.text)
+    assert -1 <= shea.score < 0.2  # the cosine is kept (low), not replaced by a fusion score
+
+
+def test_fusion_ranks_by_summed_reciprocal_ranks():
+    from rag.retrieval import fuse
+
+    # b: 1/62 + 1/61 beats a: 1/61 alone; c and d follow in order of their single rank
+    assert fuse([["a", "b", "c"], ["b", "d"]]) == ["b", "a", "d", "c"]
+    assert fuse([[], []]) == []

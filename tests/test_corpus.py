@@ -52,7 +52,8 @@ def test_bad_files_are_skipped_with_a_one_line_reason_and_the_rest_is_read(tmp_p
     write(tmp_path / "title-only.md", "---\ntitle: Nothing else\n---\n")
     write(tmp_path / "slides.pdf", b"%PDF-1.4")
     write(tmp_path / "big.txt", "word " * 300_000)
-    write(tmp_path / "feed.jsonl", '{"title": "ok", "text": "Fine text."}\n{broken\n{"title": "no text"}\n')
+    write(tmp_path / "feed.jsonl", '{"title": "ok", "text": "Fine text."}\n{broken\n{"title": "no text"}\n'
+          + '{"title": "huge", "text": "' + "word " * 300_000 + '"}\n')  # a big file of small articles is fine
     result = corpus.load(tmp_path, max_file_mb=1)
     assert sorted(a.title for a in result.articles) == ["Good", "ok"]
     reasons = {Path(s.path).name: s.reason for s in result.skipped}
@@ -65,6 +66,7 @@ def test_bad_files_are_skipped_with_a_one_line_reason_and_the_rest_is_read(tmp_p
     assert "unsupported file type '.pdf'" in reasons["slides.pdf"]
     assert "too large" in reasons["big.txt"] and "RAG_MAX_FILE_MB" in reasons["big.txt"]
     assert "not valid JSON" in reasons["feed.jsonl:2"] and '"text"' in reasons["feed.jsonl:3"]
+    assert "article too large" in reasons["feed.jsonl:4"]
     assert all("\n" not in s.reason for s in result.skipped)
 
 

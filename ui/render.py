@@ -66,6 +66,8 @@ def card(source: Source, turn: int) -> str:
 
 def answer_html(answer: Answer, turn: int) -> str:
     body = text_with_links(answer.text, turn)
+    if answer.query and answer.query != answer.question:  # a follow-up, made standalone: show how
+        body += f'<div class="searched">searched for: {safe(answer.query)}</div>'
     if answer.refused or not answer.sources:
         return f'<div class="answer refusal">{body}</div>' if answer.refused else body
     cards = "".join(card(s, turn) for s in answer.sources)
@@ -83,5 +85,6 @@ CSS = """
 .card-quote { margin: 4px 0 0 0; padding-left: 8px; border-left: 3px solid var(--border-color-accent); }
 .card-quote mark { background: #fff3a0; color: inherit; }
 .error { color: #b42318; }
+.searched { color: var(--body-text-color-subdued); font-size: 0.8em; margin-top: 4px; }
 a.cite { text-decoration: none; font-weight: 600; }
 """
