@@ -28,11 +28,11 @@ def ask(question: str, history: list[dict] | None = None, **options) -> Answer:
 
 
 def evaluate(qa_path, assistant: Assistant | None = None, corpus=None, limit: int | None = None,
-             on_progress=None):
+             on_progress=None, use_judge: bool = False):
     """Run a QA file (README, "Evaluation") through an Assistant; returns an EvalReport.
 
     ``rag.evaluation.report.write(report, out_dir)`` writes report.json and report.html.
     """
     from rag.evaluation.runner import evaluate as run  # matplotlib and friends load only here
 
-    return run(qa_path, assistant, corpus=corpus, limit=limit, on_progress=on_progress)
+    return run(qa_path, assistant, corpus=corpus, limit=limit, on_progress=on_progress, use_judge=use_judge)

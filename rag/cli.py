@@ -87,6 +87,7 @@ def eval_command(
     split: Annotated[str, typer.Option(help="RealTime QA split: dev (tune), test (report) or all.")] = "test",
     data_dir: Annotated[Path | None, typer.Option(help="Index to use (default: OUT/index with a corpus).")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    judge: Annotated[bool, typer.Option(help="Let the LLM grade faithfulness and correctness.")] = False,
 ) -> None:
     """Run a QA set through the assistant and write report.json and report.html."""
     from rag.evaluation import converters
@@ -111,7 +112,7 @@ def eval_command(
                 report = bot.ingest(corpus, on_progress=lambda d, t: bar.update(task, completed=d, total=t))
                 err.print(f"corpus: {escape(report.summary())}")
             task = bar.add_task("questions", total=None)
-            result = evaluate(qa, bot, limit=limit,
+            result = evaluate(qa, bot, limit=limit, use_judge=judge,
                               on_progress=lambda d, t: bar.update(task, completed=d, total=t))
         json_path, html_path = write(result, out)
     except RagError as error:

@@ -42,6 +42,8 @@ class StubLLM:
 
     def reply_text(self, body: dict) -> str:
         prompt = body["messages"][-1]["content"]
+        if prompt.startswith("You grade one answer"):  # the evaluation's judge
+            return 'Grades: {"faithful": 1, "correct": 0}'
         if "Passages:" not in prompt:  # the condense request
             return self.condensed
         if self.mode == "refuse":

@@ -24,6 +24,7 @@ LABELS = {
     "citations_hold_answer": "answers whose citations hold the gold answer",
     "refusal_rate_unanswerable": "refusal rate (unanswerable)", "false_refusal_rate": "false refusals (answerable)",
     "pass_rate": "passed", "latency_p50_s": "latency p50 (s)", "latency_p95_s": "latency p95 (s)",
+    "judge_faithfulness": "LLM judge: faithful to citations", "judge_correctness": "LLM judge: correct",
     "prompt_tokens": "LLM prompt tokens", "completion_tokens": "LLM completion tokens",
 }
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from rag import Assistant
 from rag.corpus import article_id, canonical_url
-from rag.errors import RagError
+from rag.errors import ConfigError, RagError
 from rag.evaluation import choices as mc
 from rag.evaluation import metrics as m
+from rag.evaluation.judge import judge
 from rag.evaluation.qa import QAItem, load
 
 RETRIEVAL_DEPTH = 30  # passages searched for the article-level ranking (hit@10 needs 10 articles)
@@ -44,6 +45,8 @@ class QuestionResult:
     citations_hold_answer: bool | None = None
     seconds: float = 0.0
     usage: dict = field(default_factory=dict)
+    judge_faithful: int | None = None
+    judge_correct: int | None = None
 
     @property
     def passed(self) -> bool:
@@ -108,6 +111,8 @@ def summarize(results: list[QuestionResult]) -> dict:
     out["pass_rate"] = m.mean([float(r.passed) for r in results if not r.error])
     out["latency_p50_s"] = m.percentile(seconds, 0.5)
     out["latency_p95_s"] = m.percentile(seconds, 0.95)
+    out["judge_faithfulness"] = m.mean([r.judge_faithful for r in answerable])
+    out["judge_correctness"] = m.mean([r.judge_correct for r in answerable])
     tokens = [r.usage for r in results if r.usage]
     if tokens:
         out["prompt_tokens"] = sum(u.get("prompt_tokens", 0) for u in tokens)
@@ -131,7 +136,7 @@ def ranked_keys(passages, gold: list[str]) -> list[str]:
     return keys
 
 
-def run_one(bot: Assistant, item: QAItem) -> QuestionResult:
+def run_one(bot: Assistant, item: QAItem, use_judge: bool = False) -> QuestionResult:
     result = QuestionResult(id=item.id, question=item.question, category=item.category,
                             gold_answers=item.answers, gold=item.gold, choices=item.choices,
                             answerable=item.answerable)
@@ -141,6 +146,9 @@ def run_one(bot: Assistant, item: QAItem) -> QuestionResult:
         passages = bot.retriever.retrieve(answer.query, max(RETRIEVAL_DEPTH, bot.settings.top_k))
         if item.choices:
             result.choice = mc.pick(bot, item.question, item.choices, passages)
+        if use_judge and item.answerable and not answer.refused:
+            grades = judge(bot.llm, item.question, item.answers, answer) or {}
+            result.judge_faithful, result.judge_correct = grades.get("faithful"), grades.get("correct")
     except RagError as error:
         result.error = str(error)
         return result
@@ -166,9 +174,13 @@ def run_one(bot: Assistant, item: QAItem) -> QuestionResult:
 
 
 def evaluate(qa_path: Path, bot: Assistant | None = None, corpus: Path | None = None, limit: int | None = None,
-             on_progress: Callable[[int, int], None] | None = None) -> EvalReport:
-    """Every question of the QA file through ``bot``; Ctrl-C stops and keeps what was finished."""
+             on_progress: Callable[[int, int], None] | None = None, use_judge: bool = False) -> EvalReport:
+    """Every question of the QA file through ``bot``; Ctrl-C stops and keeps what was finished.
+    ``use_judge`` asks the (OpenAI-compatible) LLM to grade faithfulness and correctness."""
     bot = bot or Assistant()
+    if use_judge and not bot.llm:
+        raise ConfigError("the LLM judge needs an OpenAI-compatible backend: set OPENAI_API_KEY or"
+                          " OPENAI_BASE_URL (and RAG_LLM=openai)")
     qa = load(Path(qa_path))
     if corpus:
         bot.ingest(corpus)
@@ -183,7 +195,7 @@ def evaluate(qa_path: Path, bot: Assistant | None = None, corpus: Path | None = 
     started = time.perf_counter()
     try:
         for done, item in enumerate(items, start=1):
-            report.results.append(run_one(bot, item))
+            report.results.append(run_one(bot, item, use_judge))
             if on_progress:
                 on_progress(done, len(items))
     except KeyboardInterrupt:

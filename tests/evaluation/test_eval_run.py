@@ -72,11 +72,11 @@ def test_ctrl_c_keeps_the_finished_questions(built, tmp_path, monkeypatch):
     real = runner.run_one
     calls = []
 
-    def interrupted(bot, item):
+    def interrupted(bot, item, use_judge=False):
         if len(calls) == 3:
             raise KeyboardInterrupt
         calls.append(item.id)
-        return real(bot, item)
+        return real(bot, item, use_judge)
 
     monkeypatch.setattr(runner, "run_one", interrupted)
     report = evaluate(ROOT / "qa" / "sample.jsonl", built)
@@ -99,3 +99,25 @@ def test_backend_errors_are_recorded_per_question_and_the_run_goes_on(built):
         stub.stop()
     assert [bool(r.error) for r in report.results] == [True, True, True]
     assert "HTTP 500" in report.results[0].error and report.metrics["errors"] == 3
+
+
+def test_the_llm_judge_grades_each_answer_through_the_backend(built):
+    from tests.openai_stub import StubLLM
+
+    stub = StubLLM()
+    stub.fact = "Dorothy Shea"
+    try:
+        bot = Assistant(Settings(data_dir=built.settings.data_dir, llm="openai", openai_base_url=stub.url))
+        report = evaluate(ROOT / "qa" / "sample.jsonl", bot, limit=5, use_judge=True)
+    finally:
+        stub.stop()
+    assert report.metrics["judge_faithfulness"] == 1.0 and report.metrics["judge_correctness"] == 0.0
+    graded = [r for r in stub.requests if r["messages"][-1]["content"].startswith("You grade one answer")]
+    assert len(graded) == 5 and "Accepted answers: 93 | 93 votes" in graded[0]["messages"][-1]["content"]
+
+
+def test_the_judge_needs_an_llm_backend(built):
+    from rag.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="judge needs an OpenAI-compatible backend"):
+        evaluate(ROOT / "qa" / "sample.jsonl", built, use_judge=True)

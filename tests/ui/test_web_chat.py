@@ -245,3 +245,39 @@ def test_an_llm_answer_streams_in_and_a_backend_failure_is_a_message(browser, ll
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.querySelectorAll('#chat .source-card').length >= 2")
     page.close()
+
+
+def test_binding_beyond_loopback_requires_a_password(built):
+    from rag import RagError
+    from ui.app import launch
+
+    with pytest.raises(RagError, match="RAG_UI_USER and RAG_UI_PASSWORD"):
+        launch(built, "0.0.0.0", free_port(), block=False)
+
+
+def test_with_a_password_the_page_asks_for_it_first(browser, built, capsys):
+    from ui.app import launch
+
+    port = free_port()
+    app = launch(built, "127.0.0.1", port, user="reader", password="s3cret", block=False)
+    try:
+        assert "Password login is on (user 'reader')" in capsys.readouterr().out
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("input[type=password]")
+        assert page.locator("#question textarea").count() == 0  # nothing of the corpus before login
+        page.fill("input[type=text], input[name=username]", "reader")
+        page.fill("input[type=password]", "s3cret")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#question textarea")
+        page.close()
+    finally:
+        app.close()
+
+
+def test_python_dash_m_ui_is_the_chat_command():
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "ui", "--help"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "Start the web chat" in run.stdout
