@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 from llama_index.core.chat_engine.condense_plus_context import DEFAULT_CONDENSE_PROMPT_TEMPLATE
@@ -38,12 +38,12 @@ _FOLLOW_UP = re.compile(r"^(and|but|what about|how about|what of|also|so)\b|\b(i
 class AnswerStream:
     """The answer in pieces as it is produced; ``answer`` holds the whole Answer once iterated."""
 
-    def __init__(self, pieces: Iterator[str]) -> None:
+    def __init__(self, pieces: Generator[str, None, Answer]) -> None:
         self._pieces = pieces
         self.answer: Answer | None = None
 
     def __iter__(self) -> Iterator[str]:
-        yield from self._pieces
+        self.answer = yield from self._pieces
 
 
 class Assistant:
@@ -91,10 +91,7 @@ class Assistant:
         """Like ``ask``, but the text arrives in pieces; the checks run before the first piece."""
         question = self.check_question(question)
         history = [m for m in (history or []) if m.get("role") in ("user", "assistant")]
-        holder = AnswerStream(iter(()))
-        holder._pieces = self._answer(holder, question, history, top_k or self.settings.top_k,
-                                      date_from, date_to)
-        return holder
+        return AnswerStream(self._answer(question, history, top_k or self.settings.top_k, date_from, date_to))
 
     def check_question(self, question: str) -> str:
         question = (question or "").strip()
@@ -106,8 +103,8 @@ class Assistant:
                              f" {limit:,} (RAG_MAX_QUESTION_CHARS): shorten it")
         return question
 
-    def _answer(self, holder: AnswerStream, question: str, history: list[dict], top_k: int,
-                date_from: str, date_to: str) -> Iterator[str]:
+    def _answer(self, question: str, history: list[dict], top_k: int, date_from: str,
+                date_to: str) -> Generator[str, None, Answer]:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         self.store.collection()  # a missing or mismatched index fails here, with its message
@@ -122,10 +119,12 @@ class Assistant:
         citations = CitationFilter(len(relevant))
         pieces: list[str] = []
         usage: dict[str, int] = {}
-        generated = self._extractive(question, relevant, earlier) if not self.llm else \
-            self._generate(question, history, relevant)
         if not relevant:
             generated = iter([REFUSAL])
+        elif self.llm:
+            generated = self._generate(question, history, relevant)
+        else:
+            generated = self._extractive(question, relevant, earlier)
         first = None
         for raw in generated:
             shown = citations.feed(raw)
@@ -146,7 +145,7 @@ class Assistant:
         sources = [] if refused else self._sources(text, relevant, citations.order)
         timings["first_piece"] = first or 0.0
         timings["total"] = time.perf_counter() - started
-        holder.answer = Answer(
+        return Answer(
             question=question, text=text, sources=sources, backend=self.backend, refused=refused,
             query=query, timings={k: round(v, 4) for k, v in timings.items()},
             history=history + [{"role": "user", "content": question},
@@ -173,15 +172,13 @@ class Assistant:
         return f"{earlier} {question}" if earlier else question
 
     def _extractive(self, question: str, passages: list[Passage], earlier: str) -> Iterator[str]:
-        picks = extractive.answer(question, passages, self.embed_model, earlier) if passages else []
+        picks = extractive.answer(question, passages, self.embed_model, earlier)
         if not picks:
             yield REFUSAL
         for i, pick in enumerate(picks):
             yield ("" if i == 0 else " ") + f"{pick.sentence} [{pick.passage}]"
 
     def _generate(self, question: str, history: list[dict], passages: list[Passage]) -> Iterator[str]:
-        if not passages:
-            return
         context = "\n\n".join(f"[{i}] {p.title}{' (' + p.date + ')' if p.date else ''}\n{p.text}"
                               for i, p in enumerate(passages, start=1))
         messages = [{"role": "system", "content": SYSTEM_PROMPT}, *history[-HISTORY_TURNS:],
