@@ -9,6 +9,7 @@ model. Nothing that covers the question means a refusal, never a guess.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from rag.embeddings import MiniLMEmbedding
@@ -25,6 +26,32 @@ SECOND_WITHIN = 0.85  # a second sentence is quoted when it scores this close to
 MIN_COVERAGE = 0.5
 MIN_SEMANTIC = 0.2
 SEMANTIC_ALONE = 0.55
+
+
+ANSWER_TYPE_BONUS = 0.15  # the sentence holds the kind of thing asked for (a number for "how many")
+ECHO_PENALTY = 0.2  # the sentence says little beyond the question's own words
+_MONTHS = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+_KINDS = (
+    ("number", re.compile(r"^\s*(how (many|much)|what (number|percentage|share|amount)|what was .*(revenue|"
+                          r"price|cost|rate))", re.IGNORECASE), re.compile(r"\d")),
+    ("date", re.compile(r"^\s*(when|(in )?what year|which year|on what date)", re.IGNORECASE),
+     re.compile(rf"\b(1[89]|20)\d\d\b|\b{_MONTHS}\b")),
+    ("name", re.compile(r"^\s*(who|whom|whose)\b", re.IGNORECASE), re.compile(r"(?<=\w )[A-Z][a-z]+")),
+)
+
+
+def answer_kind(question: str) -> re.Pattern | None:
+    """What a sentence must show to answer the question's kind ("how many": a number), if any."""
+    for _, asks, shows in _KINDS:
+        if asks.search(question):
+            return shows
+    return None
+
+
+def shows_answer(sentence: str, question: str, shows: re.Pattern) -> bool:
+    """True when the sentence holds a token of the asked kind that the question does not already."""
+    asked = set(re.findall(r"\w+", question.lower()))
+    return any(m.group().lower() not in asked for m in shows.finditer(sentence))
 
 
 @dataclass(frozen=True)
@@ -57,7 +84,14 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     def lexical(words: set[str]) -> float:
         return sum(weights[t] * idf[t] for t in weights if t in words) / total
 
-    ranked = sorted(candidates, key=lambda c: lexical(c[2]) + 0.25 * passages[c[0] - 1].score,
+    shows = answer_kind(question)
+
+    def form(sentence: str, words: set[str]) -> float:
+        """Bonus for holding the asked kind of answer, penalty for echoing the question."""
+        bonus = ANSWER_TYPE_BONUS if shows is not None and shows_answer(sentence, question, shows) else 0.0
+        return bonus - (ECHO_PENALTY if len(words - weights.keys()) < 0.25 * max(1, len(words)) else 0.0)
+
+    ranked = sorted(candidates, key=lambda c: lexical(c[2]) + 0.25 * passages[c[0] - 1].score + form(c[1], c[2]),
                     reverse=True)[:RESCORED]
     vectors = embed_model.encode([question + " " + earlier if earlier else question]
                                  + [c[1] for c in ranked])
@@ -67,7 +101,7 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
         lex = lexical(words)
         if not ((lex >= MIN_COVERAGE and sem >= MIN_SEMANTIC) or sem >= SEMANTIC_ALONE):
             continue
-        score = 0.45 * float(sem) + 0.45 * lex + 0.1 * passages[number - 1].score
+        score = 0.45 * float(sem) + 0.45 * lex + 0.1 * passages[number - 1].score + form(sentence, words)
         scored.append((score, number, sentence, words))
     if not scored:
         return []
