@@ -50,14 +50,11 @@ def build(bot: Assistant) -> gr.Blocks:
                 text += piece
                 chat[-1] = {"role": "assistant", "content": render.text_with_links(text, turn)}
                 yield "", chat, history
-        except RagError as error:
+        except Exception as error:  # a bug must not leave the page stuck or show a traceback either
+            if not isinstance(error, RagError):
+                log.exception("answering %r failed", message)
+                error = f"internal error ({type(error).__name__}); the server log has the details"
             chat[-1] = {"role": "assistant", "content": render.error_html(str(error))}
-            yield "", chat, history
-            return
-        except Exception as error:  # a bug must not leave the page stuck or show a traceback
-            log.exception("answering %r failed", message)
-            chat[-1] = {"role": "assistant", "content": render.error_html(
-                f"internal error ({type(error).__name__}); the server log has the details")}
             yield "", chat, history
             return
         chat[-1] = {"role": "assistant", "content": render.answer_html(stream.answer, turn)}
