@@ -84,7 +84,7 @@ def eval_command(
     corpus: Annotated[Path | None, typer.Option(help="Ingest this corpus first (into --data-dir).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for report.json, report.html (and converted data).")] = Path("report"),
     fmt: Annotated[str, typer.Option("--format", help="jsonl, or a benchmark to convert: realtimeqa, rgb.")] = "jsonl",
-    split: Annotated[str, typer.Option(help="RealTime QA split: dev (tune), test (report) or all.")] = "test",
+    split: Annotated[str, typer.Option(help="RealTime QA split: dev (tune), test (report), paper (the published baselines' weeks) or all.")] = "test",
     data_dir: Annotated[Path | None, typer.Option(help="Index to use (default: OUT/index with a corpus).")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
     judge: Annotated[bool, typer.Option(help="Let the LLM grade faithfulness and correctness.")] = False,
