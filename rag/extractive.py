@@ -106,7 +106,12 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     if not scored:
         return []
     scored.sort(key=lambda s: s[0], reverse=True)
-    best = scored[0]
+    # A follow-up ("And China?") is answered by a sentence with its own words when one exists, not by
+    # the one that best answered the earlier question.
+    own = [s for s in scored if any(weights[t] == 1.0 for t in s[3] & weights.keys())]
+    best = own[0] if own else scored[0]
+    scored.remove(best)
+    scored.insert(0, best)
     picks = [Pick(best[1], best[2], round(best[0], 4))]
     covered = best[3] & weights.keys()
     for score, number, sentence, words in scored[1:]:

@@ -58,7 +58,7 @@ def test_questions_the_corpus_does_not_cover_are_refused_without_citations(built
 def test_a_follow_up_is_condensed_with_the_earlier_question(built):
     first = built.ask("How did the US vote on the resolution?")
     follow = built.ask("And China?", history=first.history)
-    assert "China" in follow.text and "abstention" in follow.text
+    assert follow.text.startswith("Even China") and "abstention" in follow.text  # its own answer first
     assert "US vote" in follow.query and "China" in follow.query
     assert [m["role"] for m in follow.history] == ["user", "assistant"] * 2
 
