@@ -31,6 +31,9 @@ SYSTEM_PROMPT = (
     f" do not answer the question, reply exactly: {REFUSAL}"
 )
 HISTORY_TURNS = 6  # messages of earlier conversation given to the LLM
+# Offline, a question this short leans on the previous one ("And China?", "How many votes?"); 3 was too
+# many: "What did Trump call Zelensky?" is complete on its own.
+FOLLOW_UP_TERMS = 2
 _FOLLOW_UP = re.compile(r"^(and|but|what about|how about|what of|also|so)\b|\b(it|its|they|them|their|"
                         r"he|she|his|her|that|this|those|these|there)\b", re.IGNORECASE)
 
@@ -158,7 +161,7 @@ class Assistant:
         users = [m["content"] for m in history if m["role"] == "user"]
         if not users:
             return ""
-        if len(terms(question)) <= 3 or _FOLLOW_UP.search(question):
+        if len(terms(question)) <= FOLLOW_UP_TERMS or _FOLLOW_UP.search(question):
             return users[-1]
         return ""
 

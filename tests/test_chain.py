@@ -70,6 +70,12 @@ def test_a_standalone_question_after_history_is_not_condensed(built):
     assert "4.5 percent" in other.text
 
 
+def test_a_short_but_complete_question_is_not_taken_for_a_follow_up(built):
+    first = built.ask("Who won the men's race at the Riverton marathon?")
+    other = built.ask("What did Trump call Zelensky?", history=first.history)
+    assert other.query == "What did Trump call Zelensky?" and "dictator" in other.text
+
+
 def test_stream_yields_the_answer_in_pieces_that_make_the_whole_text(built):
     stream = built.stream("Which countries proposed amendments at the Security Council?")
     pieces = list(stream)
