@@ -31,6 +31,7 @@ class OpenAIChat:
             max_retries=settings.llm_max_retries,
         )
         self.usage: dict[str, int] = {}
+        self._usage_in_stream = True
 
     @property
     def label(self) -> str:
@@ -52,8 +53,7 @@ class OpenAIChat:
     def stream(self, messages: list[dict]) -> Iterator[str]:
         self.usage = {}
         try:
-            chunks = self.client.chat.completions.create(
-                model=self.model, messages=messages, temperature=self.settings.temperature, stream=True)
+            chunks = self._open_stream(messages)
             for chunk in chunks:
                 if getattr(chunk, "usage", None):
                     self.usage = {"prompt_tokens": chunk.usage.prompt_tokens,
@@ -62,6 +62,17 @@ class OpenAIChat:
                     yield chunk.choices[0].delta.content
         except openai.OpenAIError as err:
             raise self._error(err) from err
+
+    def _open_stream(self, messages: list[dict]):
+        """A streamed completion that reports its token usage, where the server allows asking for it."""
+        options = {"model": self.model, "messages": messages, "temperature": self.settings.temperature,
+                   "stream": True}
+        if self._usage_in_stream:
+            try:
+                return self.client.chat.completions.create(**options, stream_options={"include_usage": True})
+            except openai.BadRequestError:
+                self._usage_in_stream = False  # an older server that rejects the option: ask without it
+        return self.client.chat.completions.create(**options)
 
     def _error(self, err: openai.OpenAIError) -> BackendError:
         where = self.base_url or "OpenAI"

@@ -20,6 +20,7 @@ class StubLLM:
         self.condensed = "What did China do in the UNGA vote?"
         self.fact = "4.5 percent"
         self.delay = 0.0  # seconds between streamed pieces, to watch an answer stream in
+        self.accepts_stream_options = True  # False: behave like an older server that rejects them
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -66,6 +67,14 @@ class StubLLM:
             return
         if self.mode == "slow":
             time.sleep(3)
+        if body.get("stream_options") and not self.accepts_stream_options:
+            payload = json.dumps({"error": {"message": "unknown field stream_options"}}).encode()
+            request.send_response(400)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(payload)))
+            request.end_headers()
+            request.wfile.write(payload)
+            return
         text = self.reply_text(body)
         base = {"id": "stub-1", "created": 0, "model": body["model"]}
         if not body.get("stream"):
@@ -87,4 +96,8 @@ class StubLLM:
             request.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             request.wfile.flush()
             time.sleep(self.delay)
+        if (body.get("stream_options") or {}).get("include_usage"):
+            usage = {**base, "object": "chat.completion.chunk", "choices": [],
+                     "usage": {"prompt_tokens": 120, "completion_tokens": len(text.split()), "total_tokens": 0}}
+            request.wfile.write(f"data: {json.dumps(usage)}\n\n".encode())
         request.wfile.write(b"data: [DONE]\n\n")

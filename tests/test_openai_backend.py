@@ -36,6 +36,19 @@ def test_streams_the_answer_and_keeps_only_citations_of_given_passages(built, st
     assert "only the numbered passages" in request["messages"][0]["content"]
 
 
+def test_token_usage_is_reported_and_an_older_server_still_answers(built, stub):
+    answer = assistant(built, stub).ask("What interest rate did the central bank set?")
+    assert answer.usage == {"prompt_tokens": 120, "completion_tokens": 16}  # the stub counts its 16 words
+    assert stub.requests[-1]["stream_options"] == {"include_usage": True}
+    stub.accepts_stream_options = False
+    older = assistant(built, stub)
+    answer = older.ask("What interest rate did the central bank set?")
+    assert "4.5 percent [1]" in answer.text and answer.usage == {}
+    assert "stream_options" in stub.requests[-2] and "stream_options" not in stub.requests[-1]
+    older.ask("What interest rate did the central bank set?")
+    assert "stream_options" not in stub.requests[-1]  # asked once, remembered
+
+
 def test_a_model_refusal_cites_nothing(built, stub):
     stub.mode = "refuse"
     answer = assistant(built, stub).ask("What interest rate did the central bank set?")
