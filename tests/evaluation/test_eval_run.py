@@ -112,6 +112,7 @@ def test_the_llm_judge_grades_each_answer_through_the_backend(built):
     finally:
         stub.stop()
     assert report.metrics["judge_faithfulness"] == 1.0 and report.metrics["judge_correctness"] == 0.0
+    assert report.metrics["prompt_tokens"] == 5 * 120  # the LLM's token counts, summed over questions
     graded = [r for r in stub.requests if r["messages"][-1]["content"].startswith("You grade one answer")]
     assert len(graded) == 5 and "Accepted answers: 93 | 93 votes" in graded[0]["messages"][-1]["content"]
 
