@@ -56,7 +56,8 @@ class Assistant:
         self.settings = settings or Settings(**overrides)
         self.embed_model = MiniLMEmbedding(embed_batch_size=self.settings.embed_batch_size)
         self.store = Store(self.settings, MODEL_ID, DIMENSION)
-        self.retriever = Retriever(self.store, self.embed_model, self.settings.retrieval)
+        self.retriever = Retriever(self.store, self.embed_model, self.settings.retrieval,
+                                   cache_dir=self.settings.data_dir / "bm25" / self.settings.collection)
         self._llm = None
 
     # --- ingestion -------------------------------------------------------------------------------
