@@ -57,35 +57,19 @@ class StubLLM:
     def handle(self, request: BaseHTTPRequestHandler, body: dict) -> None:
         if self.mode in ("401", "429", "500"):
             status = int(self.mode)
-            payload = json.dumps({"error": {"message": f"stub error {status}", "type": "stub"}}).encode()
-            request.send_response(status)
-            request.send_header("Content-Type", "application/json")
-            request.send_header("retry-after-ms", "10")  # keep the client's retries quick
-            request.send_header("Content-Length", str(len(payload)))
-            request.end_headers()
-            request.wfile.write(payload)
+            send_json(request, status, {"error": {"message": f"stub error {status}", "type": "stub"}})
             return
         if self.mode == "slow":
             time.sleep(3)
         if body.get("stream_options") and not self.accepts_stream_options:
-            payload = json.dumps({"error": {"message": "unknown field stream_options"}}).encode()
-            request.send_response(400)
-            request.send_header("Content-Type", "application/json")
-            request.send_header("Content-Length", str(len(payload)))
-            request.end_headers()
-            request.wfile.write(payload)
+            send_json(request, 400, {"error": {"message": "unknown field stream_options"}})
             return
         text = self.reply_text(body)
         base = {"id": "stub-1", "created": 0, "model": body["model"]}
         if not body.get("stream"):
-            payload = json.dumps({**base, "object": "chat.completion", "choices": [
+            send_json(request, 200, {**base, "object": "chat.completion", "choices": [
                 {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
-                "usage": {"prompt_tokens": 50, "completion_tokens": 9, "total_tokens": 59}}).encode()
-            request.send_response(200)
-            request.send_header("Content-Type", "application/json")
-            request.send_header("Content-Length", str(len(payload)))
-            request.end_headers()
-            request.wfile.write(payload)
+                "usage": {"prompt_tokens": 50, "completion_tokens": 9, "total_tokens": 59}})
             return
         request.send_response(200)
         request.send_header("Content-Type", "text/event-stream")
@@ -101,3 +85,13 @@ class StubLLM:
                      "usage": {"prompt_tokens": 120, "completion_tokens": len(text.split()), "total_tokens": 0}}
             request.wfile.write(f"data: {json.dumps(usage)}\n\n".encode())
         request.wfile.write(b"data: [DONE]\n\n")
+
+
+def send_json(request: BaseHTTPRequestHandler, status: int, body: dict) -> None:
+    payload = json.dumps(body).encode()
+    request.send_response(status)
+    request.send_header("Content-Type", "application/json")
+    request.send_header("retry-after-ms", "10")  # keep the client's retries quick
+    request.send_header("Content-Length", str(len(payload)))
+    request.end_headers()
+    request.wfile.write(payload)
