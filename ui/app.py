@@ -127,8 +127,12 @@ def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, user: str 
     app.queue(default_concurrency_limit=4)
     if auth:
         print(f"Password login is on (user '{user}').")
-    app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block,
-               max_file_size=f"{int(bot.settings.max_file_mb)}mb", css=render.CSS, footer_links=[])
+    try:
+        app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block,
+                   max_file_size=f"{int(bot.settings.max_file_mb)}mb", css=render.CSS, footer_links=[])
+    except OSError as err:
+        raise RagError(f"cannot serve on {host}:{port} ({str(err).splitlines()[0][:120]}): is the port in"
+                       " use? pass --port or set RAG_UI_PORT") from err
     return app
 
 

@@ -255,6 +255,18 @@ def test_binding_beyond_loopback_requires_a_password(built):
         launch(built, "0.0.0.0", free_port(), block=False)
 
 
+def test_a_busy_port_is_a_one_line_error(built):
+    from rag import RagError
+    from ui.app import launch
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(RagError, match="is the port in use") as info:
+            launch(built, "127.0.0.1", taken.getsockname()[1], block=False)
+    assert "\n" not in str(info.value)
+
+
 def test_with_a_password_the_page_asks_for_it_first(browser, built, capsys):
     from ui.app import launch
 
