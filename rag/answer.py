@@ -35,6 +35,7 @@ class Answer:
     sources: list[Source]
     backend: str
     refused: bool = False
+    short: str = ""  # the answer in a few words ("18 countries"), when the backend can tell it
     query: str = ""  # the standalone query that was retrieved with (after condensing a follow-up)
     timings: dict[str, float] = field(default_factory=dict)
     history: list[dict] = field(default_factory=list)

@@ -123,12 +123,16 @@ class Assistant:
         citations = CitationFilter(len(relevant))
         pieces: list[str] = []
         usage: dict[str, int] = {}
+        short = ""
         if not relevant:
             generated = iter([REFUSAL])
         elif self.llm:
             generated = self._generate(question, history, relevant)
         else:
-            generated = self._extractive(question, relevant, earlier)
+            picks = extractive.answer(question, relevant, self.embed_model, earlier)
+            short = next((span for span in (extractive.short_answer(question, p.sentence) for p in picks)
+                          if span), "")
+            generated = self._quotes(picks)
         first = None
         for raw in generated:
             shown = citations.feed(raw)
@@ -151,6 +155,7 @@ class Assistant:
         timings["total"] = time.perf_counter() - started
         return Answer(
             question=question, text=text, sources=sources, backend=self.backend, refused=refused,
+            short="" if refused else short,
             query=query, timings={k: round(v, 4) for k, v in timings.items()},
             history=history + [{"role": "user", "content": question},
                                {"role": "assistant", "content": text}],
@@ -175,8 +180,9 @@ class Assistant:
             return self.llm.complete([{"role": "user", "content": prompt}]).strip() or question
         return f"{earlier} {question}" if earlier else question
 
-    def _extractive(self, question: str, passages: list[Passage], earlier: str) -> Iterator[str]:
-        picks = extractive.answer(question, passages, self.embed_model, earlier)
+    @staticmethod
+    def _quotes(picks: list[extractive.Pick]) -> Iterator[str]:
+        """The extractive answer, a sentence at a time, each with its citation."""
         if not picks:
             yield REFUSAL
         for i, pick in enumerate(picks):

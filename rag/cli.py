@@ -67,6 +67,8 @@ def ask(
     if as_json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return
+    if answer.short:
+        console.print(f"[bold]{escape(answer.short)}[/]", highlight=False)
     console.print(escape(answer.text), highlight=False)
     if answer.sources:
         console.print("\n[bold]Sources[/]")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rag.embeddings import MiniLMEmbedding
 from rag.retrieval import Passage
-from rag.text import sentences, terms
+from rag.text import sentences, stopwords, terms
 
 RESCORED = 4  # sentences re-scored with embeddings: 4 short ones cost about 20 ms on 2 cores
 MIN_WORDS = 5  # shorter "sentences" are headings, captions or bylines
@@ -38,6 +38,51 @@ _KINDS = (
      re.compile(rf"\b(1[89]|20)\d\d\b|\b{_MONTHS}\b")),
     ("name", re.compile(r"^\s*(who|whom|whose)\b", re.IGNORECASE), re.compile(r"(?<=\w )[A-Z][a-z]+")),
 )
+
+
+_SPANS = {
+    "number": re.compile(r"(?<![\w.$])(?:\$\s?)?\d[\d,.]*\d?(?:\s?(?:%|percent|million|billion|trillion|thousand))?"
+                        r"(?:\s+(?!of\b|in\b|and\b|to\b)[a-z]+)?"),
+    "date": re.compile(rf"(?:{_MONTHS}\s+\d{{1,2}},?\s+)?(?:{_MONTHS}\s+)?\b(?:1[89]|20)\d\d\b|{_MONTHS}\s+\d{{1,2}}"),
+    "name": re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:of\s+|de\s+|van\s+|von\s+|al-|bin\s+)?[A-Z][\w'’.-]*)*"),
+}
+_SHORT_KIND = (("number", _KINDS[0][1]), ("date", _KINDS[1][1]),
+               ("name", re.compile(r"^\s*(who|whom|whose|which)\b", re.IGNORECASE)))
+_NOT_NAMES = {"The", "A", "An", "In", "On", "At", "But", "And", "It", "This", "That", "He", "She", "They", "We",
+              "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January",
+              "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December"}
+
+
+def short_answer(question: str, sentence: str) -> str:
+    """The span of ``sentence`` that answers a who/which/how-many/when question ("18 countries"), or "".
+
+    Candidates are spans of the asked kind that the question does not already contain; the one nearest
+    the question's own words in the sentence wins (summed over the words, each at its nearest place)."""
+    kind = next((name for name, asks in _SHORT_KIND if asks.search(question)), None)
+    if kind is None:
+        return ""
+    asked = {w for w in re.findall(r"\w+", question.lower()) if len(w) > 1}  # not the "s" of "women's"
+    anchors: dict[str, list[int]] = {}  # each question word found in the sentence, and where
+    for m in re.finditer(r"\w+", sentence):
+        if m.group().lower() in asked and m.group().lower() not in stopwords():
+            anchors.setdefault(m.group().lower(), []).append(m.start())
+    best, best_distance = "", float("inf")
+    for match in _SPANS[kind].finditer(sentence):
+        span = re.split(r"['’]s\s+", match.group().strip(" ,."))[-1]  # "Ethiopia's Hana Tesfaye": the name
+        words = [w for w in re.findall(r"\w+", span) if len(w) > 1 or w.isdigit()]
+        seen = [w.lower() in asked for w in words]
+        # a number may name its unit from the question ("18 countries"); a name must be new entirely
+        if not words or all(seen) or (kind == "name" and any(seen)) or span in _NOT_NAMES:
+            continue
+        if kind == "number" and len(words) > 1 and words[-1].lower() in asked:
+            return span  # the very unit asked about: "how many countries" -> "18 countries"
+        # near every question word at once: "Hana Tesfaye won the women's race", not "Amos Kiprop won"
+        distance = sum(min(abs(match.start() - p) for p in places) for places in anchors.values()) \
+            if anchors else match.start()
+        if distance < best_distance:
+            best, best_distance = span, distance
+    return best
 
 
 def answer_kind(question: str) -> re.Pattern | None:

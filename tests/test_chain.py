@@ -55,6 +55,19 @@ def test_questions_the_corpus_does_not_cover_are_refused_without_citations(built
     assert answer.refused and answer.text == REFUSAL and answer.sources == []
 
 
+@pytest.mark.parametrize("question,short", [
+    ("How many countries opposed the resolution?", "18 countries"),
+    ("How many votes in favor did the resolution secure?", "93 votes"),
+    ("Who is the US deputy ambassador to the UN?", "Dorothy Shea"),
+    ("Who won the women's race at the Riverton marathon?", "Hana Tesfaye"),
+    ("What did China do?", ""),  # not a who / which / how-many / when question: no short form
+])
+def test_the_extractive_answer_has_a_short_form_taken_from_its_quote(built, question, short):
+    answer = built.ask(question)
+    assert answer.short == short
+    assert short in answer.text  # never anything the quoted sentence does not say
+
+
 def test_a_follow_up_is_condensed_with_the_earlier_question(built):
     first = built.ask("How did the US vote on the resolution?")
     follow = built.ask("And China?", history=first.history)

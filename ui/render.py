@@ -66,6 +66,8 @@ def card(source: Source, turn: int) -> str:
 
 def answer_html(answer: Answer, turn: int) -> str:
     body = text_with_links(answer.text, turn)
+    if answer.short:
+        body = f'<div class="short"><b>{safe(answer.short)}</b></div>' + body
     if answer.query and answer.query != answer.question:  # a follow-up, made standalone: show how
         body += f'<div class="searched">searched for: {safe(answer.query)}</div>'
     if answer.refused or not answer.sources:

@@ -159,7 +159,7 @@ def run_one(bot: Assistant, item: QAItem, use_judge: bool = False) -> QuestionRe
     result.ranked_articles = ranked_keys(passages, item.gold)
     gold = set(item.gold)
     if item.answerable:
-        predicted = "" if answer.refused else answer.text  # the open answer, as a user reads it
+        predicted = "" if answer.refused else (answer.short or answer.text)  # the open answer
         result.exact_match = m.exact_match(predicted, item.answers)
         result.f1 = m.token_f1(predicted, item.answers)
         if result.choice is not None:
