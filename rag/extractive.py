@@ -129,6 +129,12 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     def lexical(words: set[str]) -> float:
         return sum(weights[t] * idf[t] for t in weights if t in words) / total
 
+    own = [t for t in weights if weights[t] == 1.0]  # the follow-up's own words ("china" in "And China?")
+    own_total = sum(idf[t] for t in own) or 1.0
+
+    def own_coverage(words: set[str]) -> float:
+        return sum(idf[t] for t in own if t in words) / own_total
+
     shows = answer_kind(question)
 
     def form(sentence: str, words: set[str]) -> float:
@@ -144,7 +150,8 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     scored = []
     for (number, sentence, words), sem in zip(ranked, semantic, strict=True):
         lex = lexical(words)
-        if not ((lex >= MIN_COVERAGE and sem >= MIN_SEMANTIC) or sem >= SEMANTIC_ALONE):
+        covered = max(lex, own_coverage(words))  # the same as lex when there is no earlier question
+        if not ((covered >= MIN_COVERAGE and sem >= MIN_SEMANTIC) or sem >= SEMANTIC_ALONE):
             continue
         score = 0.45 * float(sem) + 0.45 * lex + 0.1 * passages[number - 1].score + form(sentence, words)
         scored.append((score, number, sentence, words))

@@ -76,6 +76,12 @@ def test_a_follow_up_is_condensed_with_the_earlier_question(built):
     assert [m["role"] for m in follow.history] == ["user", "assistant"] * 2
 
 
+def test_a_follow_up_is_answered_by_its_own_words_whatever_came_before(built):
+    first = built.ask("How many countries opposed the UN resolution?")
+    follow = built.ask("And China?", history=first.history)
+    assert follow.text.startswith("Even China") and not follow.refused
+
+
 def test_a_standalone_question_after_history_is_not_condensed(built):
     first = built.ask("How did the US vote on the resolution?")
     other = built.ask("What interest rate did the central bank of Freedonia set?", history=first.history)
