@@ -115,7 +115,7 @@ class Retriever:
             try:
                 self.cache_dir.parent.mkdir(parents=True, exist_ok=True)
                 staging = Path(tempfile.mkdtemp(dir=self.cache_dir.parent))
-                bm25.persist(str(staging))
+                bm25.persist(str(staging), show_progress=False)  # no progress bar on a user's stderr
                 (staging / "rag-bm25.json").write_text(json.dumps({"passages": count}))
                 shutil.rmtree(self.cache_dir, ignore_errors=True)
                 staging.rename(self.cache_dir)  # all or nothing: a reader never sees half a cache
