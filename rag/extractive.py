@@ -48,6 +48,7 @@ _SPANS = {
 }
 _SHORT_KIND = (("number", _KINDS[0][1]), ("date", _KINDS[1][1]),
                ("name", re.compile(r"^\s*(who|whom|whose|which)\b", re.IGNORECASE)))
+_WHO_IS_NAME = re.compile(r"^\s*[Ww]ho\s+(is|was|are|were)\s+[A-Z]")
 _NOT_NAMES = {"The", "A", "An", "In", "On", "At", "But", "And", "It", "This", "That", "He", "She", "They", "We",
               "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January",
               "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -60,7 +61,7 @@ def short_answer(question: str, sentence: str) -> str:
     Candidates are spans of the asked kind that the question does not already contain; the one nearest
     the question's own words in the sentence wins (summed over the words, each at its nearest place)."""
     kind = next((name for name, asks in _SHORT_KIND if asks.search(question)), None)
-    if kind is None:
+    if kind is None or _WHO_IS_NAME.search(question):  # "Who is Dorothy Shea?" asks for a description
         return ""
     asked = {w for w in re.findall(r"\w+", question.lower()) if len(w) > 1}  # not the "s" of "women's"
     anchors: dict[str, list[int]] = {}  # each question word found in the sentence, and where

@@ -61,6 +61,7 @@ def test_questions_the_corpus_does_not_cover_are_refused_without_citations(built
     ("Who is the US deputy ambassador to the UN?", "Dorothy Shea"),
     ("Who won the women's race at the Riverton marathon?", "Hana Tesfaye"),
     ("What did China do?", ""),  # not a who / which / how-many / when question: no short form
+    ("Who is Dorothy Shea?", ""),  # asks for a description, not a name
 ])
 def test_the_extractive_answer_has_a_short_form_taken_from_its_quote(built, question, short):
     answer = built.ask(question)
