@@ -94,9 +94,12 @@ def answer_kind(question: str) -> re.Pattern | None:
     return None
 
 
-def shows_answer(sentence: str, question: str, shows: re.Pattern) -> bool:
-    """True when the sentence holds a token of the asked kind that the question does not already."""
-    asked = set(re.findall(r"\w+", question.lower()))
+def question_words(question: str) -> set[str]:
+    return set(re.findall(r"\w+", question.lower()))
+
+
+def shows_answer(sentence: str, asked: set[str], shows: re.Pattern) -> bool:
+    """True when the sentence holds a token of the asked kind that the question (``asked``) lacks."""
     return any(m.group().lower() not in asked for m in shows.finditer(sentence))
 
 
@@ -130,17 +133,18 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     def lexical(words: set[str]) -> float:
         return sum(weights[t] * idf[t] for t in weights if t in words) / total
 
-    own = [t for t in weights if weights[t] == 1.0]  # the follow-up's own words ("china" in "And China?")
+    own = {t for t in weights if weights[t] == 1.0}  # the follow-up's own words ("china" in "And China?")
     own_total = sum(idf[t] for t in own) or 1.0
 
     def own_coverage(words: set[str]) -> float:
         return sum(idf[t] for t in own if t in words) / own_total
 
     shows = answer_kind(question)
+    asked = question_words(question)
 
     def form(sentence: str, words: set[str]) -> float:
         """Bonus for holding the asked kind of answer, penalty for echoing the question."""
-        bonus = ANSWER_TYPE_BONUS if shows is not None and shows_answer(sentence, question, shows) else 0.0
+        bonus = ANSWER_TYPE_BONUS if shows is not None and shows_answer(sentence, asked, shows) else 0.0
         return bonus - (ECHO_PENALTY if len(words - weights.keys()) < 0.25 * max(1, len(words)) else 0.0)
 
     ranked = sorted(candidates, key=lambda c: lexical(c[2]) + 0.25 * passages[c[0] - 1].score + form(c[1], c[2]),
@@ -161,15 +165,11 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     scored.sort(key=lambda s: s[0], reverse=True)
     # A follow-up ("And China?") is answered by a sentence with its own words when one exists, not by
     # the one that best answered the earlier question.
-    own = [s for s in scored if any(weights[t] == 1.0 for t in s[3] & weights.keys())]
-    best = own[0] if own else scored[0]
-    scored.remove(best)
-    scored.insert(0, best)
+    best = next((s for s in scored if s[3] & own), scored[0])
     picks = [Pick(best[1], best[2], round(best[0], 4))]
     covered = best[3] & weights.keys()
-    for score, number, sentence, words in scored[1:]:
-        adds = (words & weights.keys()) - covered
-        if score >= SECOND_WITHIN * best[0] and any(weights[t] == 1.0 for t in adds):
+    for score, number, sentence, words in (s for s in scored if s is not best):
+        if score >= SECOND_WITHIN * best[0] and (words & own) - covered:
             picks.append(Pick(number, sentence, round(score, 4)))
             break
     return picks

@@ -95,7 +95,9 @@ class Store:
         return ChromaVectorStore(chroma_collection=self.collection(create=create))
 
     def count(self) -> int:
-        return self.call(self.collection().count) if self.exists() else 0
+        if self._collection is None and not self.exists():  # no listing of collections once open
+            return 0
+        return self.call(self.collection().count)
 
     def indexed_articles(self) -> dict[str, IndexedArticle]:
         """Every article in the index with its content hash, read from the passages' metadata."""

@@ -70,11 +70,6 @@ def recall_at(ranked: Sequence[str], gold: set[str], k: int) -> float:
     return len(set(ranked[:k]) & gold) / len(gold) if gold else 0.0
 
 
-def unique_in_order(items: Sequence[str]) -> list[str]:
-    """Articles ranked by their best passage: duplicates after the first are dropped."""
-    return list(dict.fromkeys(items))
-
-
 def percentile(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..1); 0.0 for no values."""
     if not values:

@@ -128,12 +128,10 @@ def gold_matches(article, gold: list[str]) -> set[str]:
 
 def ranked_keys(passages, gold: list[str]) -> list[str]:
     """Articles in the order of their best passage; each named by the gold entry it matches, if any."""
-    seen, keys = set(), []
+    best: dict = {}
     for passage in passages:
-        if passage.article_id not in seen:
-            seen.add(passage.article_id)
-            keys.append(min(gold_matches(passage, gold), default=passage.article_id))
-    return keys
+        best.setdefault(passage.article_id, passage)  # the first passage of an article is its best
+    return [min(gold_matches(p, gold), default=article) for article, p in best.items()]
 
 
 def run_one(bot: Assistant, item: QAItem, use_judge: bool = False) -> QuestionResult:
