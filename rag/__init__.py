@@ -7,14 +7,15 @@
 """
 
 from rag import _offline  # noqa: F401  (first: sets the offline switches before any library loads)
-from rag.answer import Answer, Source
-from rag.chain import Assistant, AnswerStream
-from rag.errors import RagError
+from rag.answer import REFUSAL, Answer, Source
+from rag.chain import FILE_TYPES, AnswerStream, ArticleInfo, Assistant, CorpusStats
+from rag.errors import BackendError, ConfigError, IndexMissingError, IndexUnusableError, InputError, RagError
 from rag.ingest import IngestReport
 from rag.settings import Settings
 
-__all__ = ["Answer", "AnswerStream", "Assistant", "IngestReport", "RagError", "Settings", "Source", "ask",
-           "evaluate"]
+__all__ = ["FILE_TYPES", "REFUSAL", "Answer", "AnswerStream", "ArticleInfo", "Assistant", "BackendError",
+           "ConfigError", "CorpusStats", "IndexMissingError", "IndexUnusableError", "IngestReport", "InputError",
+           "RagError", "Settings", "Source", "ask", "evaluate"]
 
 _default: Assistant | None = None
 

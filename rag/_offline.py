@@ -23,7 +23,7 @@ def _llama_index_static() -> Path | None:
     spec = find_spec("llama_index.core")
     if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(list(spec.submodule_search_locations)[0]) / "_static"
+    return Path(next(iter(spec.submodule_search_locations))) / "_static"
 
 
 def apply() -> None:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import re
 
+from rag.answer import REFUSAL, Source
+from rag.passages import Passage
+from rag.text import best_sentence
+
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]( ?)")  # a dropped marker takes its space along
 _MAX_MARKER = 24  # a "[" not closed within this many characters is plain text
 
@@ -44,5 +48,40 @@ class CitationFilter:
             marker = f"[{self.order.index(number) + 1}]"
             if marker not in out:
                 out.append(marker)
-        return "".join(out) + match.group(2) if out else ""
+        if out:
+            return "".join(out) + match.group(2)
+        # A dropped marker takes its space along, unless it was glued to a word or a kept marker.
+        glued = match.start() > 0 and not match.string[match.start() - 1].isspace()
+        return match.group(2) if glued else ""
 
+
+
+def sources(text: str, passages: list[Passage], order: list[int]) -> list[Source]:
+    """The cited passages in citation order, each quoting its sentence that backs the claim."""
+    claims: dict[int, str] = {}
+    end = 0
+    for group in re.finditer(r"(?:\[\d+\])+", text):
+        claim = text[end : group.start()]
+        for number in re.findall(r"\d+", group.group()):
+            claims[int(number)] = claims.get(int(number), "") + " " + claim
+        end = group.end()
+    return [source(new, passages[old - 1], best_sentence(passages[old - 1].text, claims.get(new, "")))
+            for new, old in enumerate(order, start=1)]
+
+
+def source(number: int, passage: Passage, quote: str) -> Source:
+    return Source(number=number, title=passage.title, date=passage.date, url=passage.url,
+                  path=passage.path, quote=quote, passage=passage.text, score=passage.score,
+                  article_id=passage.article_id, passage_id=passage.id)
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().replace("’", "'").split())
+
+
+_REFUSAL = _plain(REFUSAL).rstrip(".")
+
+
+def is_refusal(text: str) -> bool:
+    """Whether an answer is the refusal sentence (or empty): then it cites nothing."""
+    return not text.strip() or _plain(text).startswith(_REFUSAL)

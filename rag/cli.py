@@ -84,9 +84,11 @@ def ask(
 def eval_command(
     qa: Annotated[Path, typer.Argument(help="QA file (JSON lines), or with --format the benchmark's folder.")],
     corpus: Annotated[Path | None, typer.Option(help="Ingest this corpus first (into --data-dir).")] = None,
-    out: Annotated[Path, typer.Option(help="Folder for report.json, report.html (and converted data).")] = Path("report"),
+    out: Annotated[Path, typer.Option(help="Folder for report.json, report.html (and converted data).")] = Path(
+        "report"),
     fmt: Annotated[str, typer.Option("--format", help="jsonl, or a benchmark to convert: realtimeqa, rgb.")] = "jsonl",
-    split: Annotated[str, typer.Option(help="RealTime QA split: dev (tune), test (report), paper (the published baselines' weeks) or all.")] = "test",
+    split: Annotated[str, typer.Option(help="RealTime QA split: dev (tune), test (report), paper (the published"
+                                       " baselines' weeks) or all.")] = "test",
     data_dir: Annotated[Path | None, typer.Option(help="Index to use (default: OUT/index with a corpus).")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
     judge: Annotated[bool, typer.Option(help="Let the LLM grade faithfulness and correctness.")] = False,

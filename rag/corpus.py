@@ -258,5 +258,5 @@ def parse_jsonl(text: str, path: Path, max_mb: float = 20.0) -> tuple[list[Artic
     return articles, skipped
 
 
-PARSERS = {**{s: parse_markdown for s in MARKDOWN}, **{s: parse_text for s in TEXT},
-           **{s: parse_html for s in HTML}}
+PARSERS = {**dict.fromkeys(MARKDOWN, parse_markdown), **dict.fromkeys(TEXT, parse_text),
+           **dict.fromkeys(HTML, parse_html)}

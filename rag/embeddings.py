@@ -29,7 +29,7 @@ def _package_dir(name: str) -> Path:
     spec = find_spec(name)
     if spec is None or not spec.submodule_search_locations:
         raise ConfigError(f"the package '{name}' is missing: reinstall the project (pip install -e .)")
-    return Path(list(spec.submodule_search_locations)[0])
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def model_file() -> Path:
@@ -50,9 +50,6 @@ class WordPiece:
         self._tok.no_padding()
         self._tok.no_truncation()
 
-    def count(self, text: str) -> int:
-        return len(self._tok.encode(text, add_special_tokens=False).ids)
-
     def ids(self, text: str) -> list[int]:
         """Token ids without special tokens (llama-index's splitters count ``len()`` of this)."""
         return self._tok.encode(text, add_special_tokens=False).ids
@@ -64,7 +61,7 @@ class WordPiece:
         ids = np.zeros((len(texts), longest), dtype=np.int64)
         mask = np.zeros_like(ids)
         for row, enc in enumerate(encodings):
-            tokens = enc.ids[: longest - 1] + [enc.ids[-1]] if len(enc.ids) > longest else enc.ids
+            tokens = [*enc.ids[:longest - 1], enc.ids[-1]] if len(enc.ids) > longest else enc.ids
             ids[row, : len(tokens)] = tokens
             mask[row, : len(tokens)] = 1
         return ids, mask

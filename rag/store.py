@@ -7,10 +7,14 @@ error that says how to rebuild, never silent garbage. Chroma's own embedding fun
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import chromadb
+import httpx
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import ChromaError
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from rag.errors import BackendError, IndexMissingError, IndexUnusableError
@@ -25,6 +29,11 @@ class IndexedArticle:
     content_hash: str
     path: str
     passages: int
+
+
+# What Chroma, its SQLite file or its server connection raise; anything else is a bug and stays one.
+STORE_ERRORS = (ChromaError, sqlite3.Error, httpx.HTTPError, ConnectionError)
+PAGE = 5000  # passages per Chroma read
 
 
 class Store:
@@ -56,7 +65,7 @@ class Store:
                 return chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port, settings=chroma_settings)
             s.data_dir.mkdir(parents=True, exist_ok=True)
             return chromadb.PersistentClient(path=str(s.data_dir), settings=chroma_settings)
-        except Exception as err:  # chromadb raises plain errors of many kinds here
+        except (*STORE_ERRORS, ValueError, OSError) as err:  # HttpClient: ValueError("Could not connect")
             if s.chroma_host:
                 raise BackendError(f"cannot reach the {self.where} ({_first_line(err)}); start it"
                                    " with `chroma run` or unset RAG_CHROMA_HOST") from err
@@ -99,25 +108,30 @@ class Store:
             return 0
         return self.call(self.collection().count)
 
+    def passages(self, include: list[str], where: dict | None = None) -> Iterator[tuple[str, str, dict]]:
+        """Every stored passage as (id, text, metadata), read a page at a time (text is "" unless asked)."""
+        if not self.exists():
+            return
+        collection, offset = self.collection(), 0
+        while True:
+            got = self.call(collection.get, include=include, where=where, limit=PAGE, offset=offset)
+            texts = got.get("documents") or [""] * len(got["ids"])
+            metas = got.get("metadatas") or [{}] * len(got["ids"])
+            yield from zip(got["ids"], texts, metas, strict=True)
+            if len(got["ids"]) < PAGE:
+                return
+            offset += PAGE
+
     def indexed_articles(self) -> dict[str, IndexedArticle]:
         """Every article in the index with its content hash, read from the passages' metadata."""
-        if not self.exists():
-            return {}
         found: dict[str, IndexedArticle] = {}
         hashes: dict[str, set[str]] = {}
         counts: dict[str, int] = {}
-        collection = self.collection()
-        offset, page = 0, 5000
-        while True:
-            batch = self.call(collection.get, include=["metadatas"], limit=page, offset=offset)
-            for meta in batch["metadatas"]:
-                aid = str(meta.get("article_id", ""))
-                hashes.setdefault(aid, set()).add(str(meta.get("content_hash", "")))
-                counts[aid] = counts.get(aid, 0) + 1
-                found[aid] = IndexedArticle(aid, "", str(meta.get("path", "")), int(meta.get("passages", 0)))
-            if len(batch["ids"]) < page:
-                break
-            offset += page
+        for _, _, meta in self.passages(include=["metadatas"]):
+            aid = str(meta.get("article_id", ""))
+            hashes.setdefault(aid, set()).add(str(meta.get("content_hash", "")))
+            counts[aid] = counts.get(aid, 0) + 1
+            found[aid] = IndexedArticle(aid, "", str(meta.get("path", "")), int(meta.get("passages", 0)))
         result = {}
         for aid, art in found.items():
             # An article whose passages disagree (an interrupted write) counts as changed.
@@ -125,6 +139,10 @@ class Store:
             content_hash = next(iter(hashes[aid])) if complete else ""
             result[aid] = IndexedArticle(aid, content_hash, art.path, counts[aid])
         return result
+
+    def first_passages(self) -> list[dict]:
+        """The metadata of every article's first passage: one row per article, without reading the rest."""
+        return [meta for _, _, meta in self.passages(include=["metadatas"], where={"chunk": 0})]
 
     def delete_articles(self, article_ids: list[str]) -> None:
         collection = self.collection()
@@ -142,9 +160,7 @@ class Store:
         """Run a Chroma call; its failure becomes a one-line error that says what to do."""
         try:
             return fn(*args, **kwargs)
-        except (IndexMissingError, IndexUnusableError):
-            raise
-        except Exception as err:
+        except STORE_ERRORS as err:
             if self.settings.chroma_host:
                 raise BackendError(f"the {self.where} failed ({_first_line(err)}); check that it is"
                                    " running") from err

@@ -1,8 +1,11 @@
-"""Sentences and content terms, for the extractive answerer and for picking a citation's quote.
+"""Sentences and words: the one way the project splits text, so every part agrees on what a word is.
 
-Sentences come from nltk's trained English Punkt model, which llama-index bundles (its own splitter
-uses an untrained Punkt that breaks "U.S. Deputy" in two); terms are stemmed, stop-words dropped,
-acronyms kept ("US" is not the pronoun "us").
+BM25, the relevance gate, the extractive answerer and the multiple-choice picker all call ``terms``:
+"U.S." and "United States" are the acronym "US" (not the pronoun "us"), British spellings are read
+as American ones ("favour" is "favor", breame's 1,730 pairs), hyphenated words are their parts, and
+the rest is lower-cased and stemmed (Snowball English, PyStemmer's C implementation). Sentences come
+from nltk's trained English Punkt model, which llama-index bundles (its own splitter uses an untrained
+Punkt that breaks "U.S. Deputy" in two).
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from nltk.stem import PorterStemmer
+import Stemmer
+from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’]*|\d[\d,.]*\d|\d")
 _DOTTED_ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}")
@@ -18,7 +22,12 @@ _DOTTED_ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}")
 _ALIASES = re.compile(r"\b(United States|United Nations|United Kingdom|European Union)\b", re.IGNORECASE)
 _ACRONYM_OF = {"united states": "US", "united nations": "UN", "united kingdom": "UK",
                "european union": "EU"}
-_stem = lru_cache(maxsize=50_000)(PorterStemmer().stem)
+_STEMMER = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def _normal(word: str) -> str:
+    return _STEMMER.stemWord(BRITISH_ENGLISH_SPELLINGS.get(word, word))
 
 
 @lru_cache(maxsize=1)
@@ -26,7 +35,7 @@ def _punkt():
     from llama_index.core.utils import globals_helper
     from nltk.tokenize import PunktTokenizer
 
-    globals_helper.stopwords  # puts llama-index's bundled nltk data on nltk's path, offline
+    _ = globals_helper.stopwords  # puts llama-index's bundled nltk data on nltk's path, offline
     return PunktTokenizer("english")
 
 
@@ -49,10 +58,11 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def terms(text: str) -> list[str]:
-    """Stemmed content words: lower case, no stop-words, acronyms (US, UN) kept."""
+def terms(text: str, drop_stopwords: bool = True) -> list[str]:
+    """Normalised words: stemmed, lower case, acronyms (US, UN) kept, stop-words dropped unless asked."""
     text = _DOTTED_ACRONYM.sub(lambda m: m.group().replace(".", ""), text)
     text = _ALIASES.sub(lambda m: _ACRONYM_OF[m.group().lower()], text)
+    stop = stopwords() if drop_stopwords else frozenset()
     out = []
     for word in _WORD.findall(text):
         word = word.rstrip("'’").replace("’", "'")
@@ -60,7 +70,20 @@ def terms(text: str) -> list[str]:
             word = word[:-2]
         acronym = len(word) >= 2 and word.isupper()
         lower = word.lower().replace(",", "")
-        if not acronym and (lower in stopwords() or len(lower) < 2 and not lower.isdigit()):
+        if not acronym and (lower in stop or (len(lower) < 2 and not lower.isdigit())):
             continue
-        out.append(lower if acronym or lower[0].isdigit() else _stem(lower))
+        out.append(lower if acronym or lower[0].isdigit() else _normal(lower))
     return out
+
+
+def coverage(question: str, text: str) -> float:
+    """Share of the question's content terms that ``text`` contains (0 when it has none)."""
+    wanted = set(terms(question))
+    return len(wanted & set(terms(text))) / len(wanted) if wanted else 0.0
+
+
+def best_sentence(text: str, against: str) -> str:
+    """The sentence of ``text`` that shares most content with ``against`` (a citation's quote)."""
+    wanted = set(terms(against))
+    options = sentences(text) or [text]
+    return max(options, key=lambda s: (len(wanted & set(terms(s))), -options.index(s)))

@@ -80,6 +80,9 @@ class StubLLM:
             request.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             request.wfile.flush()
             time.sleep(self.delay)
+        done = {**base, "object": "chat.completion.chunk",
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        request.wfile.write(f"data: {json.dumps(done)}\n\n".encode())
         if (body.get("stream_options") or {}).get("include_usage"):
             usage = {**base, "object": "chat.completion.chunk", "choices": [],
                      "usage": {"prompt_tokens": 120, "completion_tokens": len(text.split()), "total_tokens": 0}}

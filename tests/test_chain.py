@@ -145,8 +145,8 @@ def test_public_api_is_small():
 def test_hybrid_retrieval_finds_a_name_that_embeds_poorly(built):
     """MiniLM puts "Dorothy Shea" far from her passage; BM25 brings it back, with its real cosine."""
     question = "Who is Dorothy Shea?"
-    hybrid = built.retriever.retrieve(question, 2)
-    dense_only = Assistant(built.settings.model_copy(update={"retrieval": "dense"})).retriever.retrieve(question, 2)
+    hybrid = built.retrieve(question, 2)
+    dense_only = Assistant(built.settings.model_copy(update={"retrieval": "dense"})).retrieve(question, 2)
     assert any("Dorothy Shea" in p.text for p in hybrid)
     assert not any("Dorothy Shea" in p.text for p in dense_only)
     shea = next(p for p in hybrid if "Dorothy Shea" in p.text)

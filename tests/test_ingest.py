@@ -117,7 +117,7 @@ def test_passages_fit_the_embedding_model_and_carry_their_metadata(built):
     got = built.store.collection().get(include=["metadatas", "documents"])
     tokens = built.embed_model.tokenizer
     for text, meta in zip(got["documents"], got["metadatas"], strict=True):
-        assert tokens.count(f"title: {meta['title']}\n\n{text}") + 2 <= 256  # nothing truncated
+        assert len(tokens.ids(f"title: {meta['title']}\n\n{text}")) + 2 <= 256  # nothing truncated
         assert meta["content_hash"] and meta["article_id"] and meta["passages"] >= 1
     dated = [m for m in got["metadatas"] if m["title"].startswith("Central bank")]
     assert dated[0]["date"] == "2024-03-01" and dated[0]["date_num"] == 20240301
@@ -158,7 +158,7 @@ def test_the_sample_corpus_ingests_from_the_repository(tmp_path):
 
 
 def test_the_bm25_index_is_kept_between_processes_and_rebuilt_after_an_edit(settings, monkeypatch):
-    from rag.retrieval import Retriever
+    from rag.bm25 import BM25Index
 
     bot = Assistant(settings)
     bot.ingest()
@@ -170,7 +170,7 @@ def test_the_bm25_index_is_kept_between_processes_and_rebuilt_after_an_edit(sett
         raise AssertionError("the BM25 index was rebuilt instead of loaded")
 
     with monkeypatch.context() as patch:
-        patch.setattr(Retriever, "_build_bm25", no_build)
+        patch.setattr(BM25Index, "_build", no_build)
         again = Assistant(settings)  # a new process: loads the cached index
         assert "Amos Kiprop" in again.ask("Who won the men's race at the Riverton marathon?").text
 

@@ -19,8 +19,9 @@ def test_import_sets_every_offline_switch_before_libraries_load():
 
 
 def test_tiktoken_encoding_loads_from_the_bundled_cache():
-    import rag  # noqa: F401
     import tiktoken
+
+    import rag  # noqa: F401
 
     assert tiktoken.get_encoding("cl100k_base").encode("hello world")
 

@@ -87,7 +87,7 @@ def test_server_errors_become_one_line_messages_after_the_clients_retries(built,
 def test_a_server_that_times_out_is_reported_with_the_setting_to_raise(built, stub):
     stub.mode = "slow"
     bot = assistant(built, stub, llm_timeout=0.5, llm_max_retries=1)
-    with pytest.raises(BackendError, match="did not answer within 0.5 s after 2 attempts.*RAG_LLM_TIMEOUT"):
+    with pytest.raises(BackendError, match=r"did not answer within 0\.5 s after 2 attempts.*RAG_LLM_TIMEOUT"):
         bot.ask("What interest rate did the central bank set?")
     assert len(stub.requests) == 2
 

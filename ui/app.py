@@ -16,18 +16,15 @@ log = logging.getLogger(__name__)
 
 
 def status_line(bot: Assistant) -> str:
-    articles, passages = len(bot.store.indexed_articles()), bot.store.count()
-    return (f"Corpus: **{render.safe(str(bot.settings.corpus_dir))}** ({articles} article"
-            f"{'s' * (articles != 1)}, {passages} passages) · Answering with: **{render.safe(bot.backend)}**")
+    stats = bot.stats()
+    return (f"Corpus: **{render.safe(str(bot.settings.corpus_dir))}** ({stats.articles} article"
+            f"{'s' * (stats.articles != 1)}, {stats.passages} passages) · Answering with:"
+            f" **{render.safe(bot.backend)}**")
 
 
 def example_questions(bot: Assistant, limit: int = 3) -> list[str]:
     """Questions drawn from the newest articles' titles."""
-    metas = bot.store.collection().get(include=["metadatas"], limit=500)["metadatas"]
-    titles = {}
-    for meta in sorted(metas, key=lambda m: m.get("date_num", 0), reverse=True):
-        titles.setdefault(meta["title"], None)
-    return [f"What does “{title}” report?" for title in list(titles)[:limit]]
+    return [f"What does “{title}” report?" for title in bot.recent_titles(limit)]
 
 
 def build(bot: Assistant) -> gr.Blocks:
@@ -40,7 +37,7 @@ def build(bot: Assistant) -> gr.Blocks:
             stream = bot.stream(message, history, top_k=int(top_k or settings.top_k),
                                 date_from=(date_from or "").strip(), date_to=(date_to or "").strip())
         except RagError as error:
-            yield message, chat + [{"role": "assistant", "content": render.error_html(str(error))}], history
+            yield message, [*chat, {"role": "assistant", "content": render.error_html(str(error))}], history
             return
         chat += [{"role": "user", "content": render.safe(message.strip())},
                  {"role": "assistant", "content": ""}]
@@ -60,7 +57,7 @@ def build(bot: Assistant) -> gr.Blocks:
         chat[-1] = {"role": "assistant", "content": render.answer_html(stream.answer, turn)}
         yield "", chat, stream.answer.history
 
-    def ingest_files(files, progress=gr.Progress()):
+    def ingest_files(files, progress=gr.Progress()):  # noqa: B008  (Gradio injects its progress bar so)
         if not files:
             return "Choose one or more article files first."
         paths = [f if isinstance(f, str) else f.name for f in files]
@@ -104,7 +101,7 @@ def build(bot: Assistant) -> gr.Blocks:
                         " or OPENAI_BASE_URL before starting to change it)")
         with gr.Accordion("Add articles", open=False, elem_id="upload"):
             files = gr.File(file_count="multiple", label="Markdown, text, HTML or JSON-lines files",
-                            file_types=sorted(uploads.SUPPORTED), elem_id="files")
+                            file_types=sorted(uploads.FILE_TYPES), elem_id="files")
             ingest = gr.Button("Ingest files", elem_id="ingest")
             ingest_report = gr.Markdown(elem_id="ingest-report")
 

@@ -38,7 +38,7 @@ def chat(
         if Path(folder).exists():
             report = bot.ingest(folder)
             console.print(f"index: {report.summary()}")
-        elif not bot.store.exists():
+        elif not bot.stats().passages:
             raise RagError(f"no corpus at {folder} and no index yet: give a corpus folder, e.g."
                            " `rag chat corpus/`")
         from ui.app import launch

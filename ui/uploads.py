@@ -7,7 +7,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.corpus import SUPPORTED
+from rag import FILE_TYPES
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -36,8 +36,8 @@ def save(paths: list[str], names: list[str], target: Path, max_mb: float) -> Sav
         clean = safe_name(name)
         suffix = Path(clean).suffix.lower()
         size = Path(path).stat().st_size
-        if not clean or suffix not in SUPPORTED:
-            result.rejected.append((name, f"type '{suffix or name}' is not one of {', '.join(sorted(SUPPORTED))}"))
+        if not clean or suffix not in FILE_TYPES:
+            result.rejected.append((name, f"type '{suffix or name}' is not one of {', '.join(sorted(FILE_TYPES))}"))
         elif size > max_mb * 1024 * 1024:
             result.rejected.append((name, f"{size / 1024 / 1024:.1f} MB is over the {max_mb:g} MB limit"))
         else:

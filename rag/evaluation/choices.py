@@ -1,56 +1,39 @@
-"""Multiple choice from the retrieved evidence.
+"""Multiple choice from the retrieved evidence, for when the answerer has no opinion of its own.
 
-Extractive (no LLM): each choice is scored by the best sentence of the top passages that contains it,
-weighted by how much of the question that sentence also covers and by its passage's retrieval score;
-a choice found nowhere scores by the cosine of "question + choice" to the top passage. Ties go to
-the earlier choice. With an LLM backend, the model reads the numbered passages and names a letter.
+Each choice is scored by the best sentence of the top passages that contains its words, weighted by
+how much of the question that sentence also covers and by its passage's retrieval score; a choice
+found nowhere scores by the cosine of "question + choice" to the top passage. Ties go to the earlier
+choice. An LLM backend picks by itself (``Answerer.choose``); this decides when it cannot.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 
-from rag import Assistant
-from rag.extractive import coverage
-from rag.retrieval import Passage
-from rag.text import sentences, terms
+import numpy as np
+
+from rag.passages import Passage
+from rag.text import coverage, sentences, terms
 
 EVIDENCE = 10  # top passages searched for the choices
 
 
-def pick_extractive(bot: Assistant, question: str, choices: list[str], passages: list[Passage]) -> int:
+def by_evidence(question: str, choices: list[str], passages: list[Passage],
+                encode: Callable[[list[str]], np.ndarray]) -> int:
+    """Index of the choice the passages support best; ``encode`` embeds texts (for the fallback)."""
     top = passages[:EVIDENCE]
     scores = []
     for choice in choices:
-        wanted = set(terms(choice)) or set(_words(choice))  # "against" is a stop-word, yet a choice
+        wanted = set(terms(choice)) or set(terms(choice, drop_stopwords=False))  # "against" is a choice
         best = 0.0
         for passage in top:
             for sentence in sentences(passage.text):
-                found = len(wanted & (set(terms(sentence)) | set(_words(sentence)))) / len(wanted) if wanted else 0.0
+                words = set(terms(sentence, drop_stopwords=False))
+                found = len(wanted & words) / len(wanted) if wanted else 0.0
                 if found:
                     best = max(best, found * (1 + coverage(question, sentence)) * max(passage.score, 0.05))
         scores.append(best)
     if max(scores, default=0.0) == 0.0 and top:
-        vectors = bot.embed_model.encode([f"{question} {c}" for c in choices] + [top[0].text])
+        vectors = encode([f"{question} {c}" for c in choices] + [top[0].text])
         scores = list(vectors[:-1] @ vectors[-1])
     return max(range(len(choices)), key=lambda i: (scores[i], -i))
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
-
-
-def pick_llm(bot: Assistant, question: str, choices: list[str], passages: list[Passage]) -> int:
-    letters = "ABCDEFGHIJ"[: len(choices)]
-    context = "\n\n".join(f"[{i}] {p.title}\n{p.text}" for i, p in enumerate(passages[:bot.settings.top_k], 1))
-    options = "\n".join(f"{letter}. {choice}" for letter, choice in zip(letters, choices, strict=False))
-    prompt = (f"Passages:\n\n{context}\n\nQuestion: {question}\n{options}\n\nUsing the passages, answer with"
-              " the letter of the right choice only.")
-    reply = bot.llm.complete([{"role": "user", "content": prompt}])
-    match = re.search(rf"\b([{letters}])\b", reply.strip().upper())
-    return letters.index(match.group(1)) if match else pick_extractive(bot, question, choices, passages)
-
-
-def pick(bot: Assistant, question: str, choices: list[str], passages: list[Passage]) -> int:
-    """Index of the chosen answer."""
-    return (pick_llm if bot.llm else pick_extractive)(bot, question, choices, passages)

@@ -11,9 +11,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # no display; must come before pyplot loads
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from rag.evaluation.runner import EvalReport  # noqa: E402
+from rag.evaluation.runner import EvalReport
 
 LABELS = {
     "questions": "questions", "errors": "errors", "with_gold_articles": "with gold articles",
@@ -114,7 +114,8 @@ def render_html(report: EvalReport, data: dict) -> str:
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>Evaluation: {e(report.qa_file)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1400px}} table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}}
-tr.fail td:first-child{{color:#b42318}} tr.pass td:first-child{{color:#067647}} figure{{display:inline-block;margin:8px}}
+tr.fail td:first-child{{color:#b42318}} tr.pass td:first-child{{color:#067647}}
+figure{{display:inline-block;margin:8px}}
 </style></head><body>
 <h1>Evaluation report</h1>
 <p>QA file <code>{e(report.qa_file)}</code> · backend <b>{e(report.backend)}</b> · index {e(report.index)} ·

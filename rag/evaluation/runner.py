@@ -10,10 +10,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rag import Assistant
+from rag.answerers import Completer
 from rag.corpus import article_id, canonical_url
 from rag.errors import ConfigError, RagError
-from rag.evaluation import choices as mc
 from rag.evaluation import metrics as m
+from rag.evaluation.choices import by_evidence
 from rag.evaluation.judge import judge
 from rag.evaluation.qa import QAItem, load
 
@@ -97,9 +98,9 @@ def summarize(results: list[QuestionResult]) -> dict:
     out = {"questions": len(results), "errors": sum(bool(r.error) for r in results),
            "with_gold_articles": len(with_gold)}
     for k in KS:
-        out[f"hit@{k}"] = m.mean([float(r.gold_rank is not None and r.gold_rank <= k) for r in with_gold])
+        out[f"hit@{k}"] = m.mean([m.hit_at(r.ranked_articles, set(r.gold), k) for r in with_gold])
         out[f"recall@{k}"] = m.mean([m.recall_at(r.ranked_articles, set(r.gold), k) for r in with_gold])
-    out["mrr@10"] = m.mean([1 / r.gold_rank if r.gold_rank and r.gold_rank <= 10 else 0.0 for r in with_gold])
+    out["mrr@10"] = m.mean([m.reciprocal_rank(r.ranked_articles, set(r.gold), 10) for r in with_gold])
     out["exact_match"] = m.mean([r.exact_match for r in answerable])
     out["f1"] = m.mean([r.f1 for r in answerable])
     out["choice_accuracy"] = m.mean([float(r.choice_correct) for r in answerable if r.choice_correct is not None])
@@ -141,11 +142,13 @@ def run_one(bot: Assistant, item: QAItem, use_judge: bool = False) -> QuestionRe
     started = time.perf_counter()
     try:
         answer = bot.ask(item.question)
-        passages = bot.retriever.retrieve(answer.query, max(RETRIEVAL_DEPTH, bot.settings.top_k))
+        passages = bot.retrieve(answer.query, max(RETRIEVAL_DEPTH, bot.settings.top_k))
         if item.choices:
-            result.choice = mc.pick(bot, item.question, item.choices, passages)
+            result.choice = bot.answerer.choose(item.question, item.choices, passages)
+            if result.choice is None:
+                result.choice = by_evidence(item.question, item.choices, passages, bot.embed_model.encode)
         if use_judge and item.answerable and not answer.refused:
-            grades = judge(bot.llm, item.question, item.answers, answer) or {}
+            grades = judge(bot.answerer, item.question, item.answers, answer) or {}
             result.judge_faithful, result.judge_correct = grades.get("faithful"), grades.get("correct")
     except RagError as error:
         result.error = str(error)
@@ -165,7 +168,8 @@ def run_one(bot: Assistant, item: QAItem, use_judge: bool = False) -> QuestionRe
         if gold:
             result.gold_rank = m.first_hit_rank(result.ranked_articles, gold)
             if answer.sources:
-                result.cited_gold_share = sum(bool(gold_matches(s, item.gold)) for s in answer.sources) / len(answer.sources)
+                cited_gold = sum(bool(gold_matches(s, item.gold)) for s in answer.sources)
+                result.cited_gold_share = cited_gold / len(answer.sources)
         if answer.sources:
             result.citations_hold_answer = any(m.contains_answer(s.passage, item.answers) for s in answer.sources)
     return result
@@ -176,7 +180,7 @@ def evaluate(qa_path: Path, bot: Assistant | None = None, corpus: Path | None = 
     """Every question of the QA file through ``bot``; Ctrl-C stops and keeps what was finished.
     ``use_judge`` asks the (OpenAI-compatible) LLM to grade faithfulness and correctness."""
     bot = bot or Assistant()
-    if use_judge and not bot.llm:
+    if use_judge and not isinstance(bot.answerer, Completer):
         raise ConfigError("the LLM judge needs an OpenAI-compatible backend: set OPENAI_API_KEY or"
                           " OPENAI_BASE_URL (and RAG_LLM=openai)")
     qa = load(Path(qa_path))

@@ -33,8 +33,10 @@ def build_corpus(eval_dir: Path, passages: int, target: Path) -> tuple[Path, lis
     for gcs in sorted(folder.glob("*_gcs.jsonl.gz")):
         qa = gcs.with_name(gcs.name.replace("_gcs.jsonl.gz", "_qa.jsonl"))
         questions += [json.loads(line)["question_sentence"] for line in qa.read_text().splitlines() if line]
-        for line in gzip.open(gcs, "rt"):
-            for hit in json.loads(line)["search_result"]:
+        with gzip.open(gcs, "rt") as lines:
+            records_of_week = [json.loads(line) for line in lines]
+        for record in records_of_week:
+            for hit in record["search_result"]:
                 url = hit.get("url", "").split("#:~:text=")[0]
                 if url in seen or len(hit.get("text", "")) < 500:
                     continue
@@ -51,7 +53,7 @@ def build_corpus(eval_dir: Path, passages: int, target: Path) -> tuple[Path, lis
 
 def percentile(values: list[float], q: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def main() -> None:

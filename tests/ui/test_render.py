@@ -6,9 +6,9 @@ from ui.uploads import safe_name, save
 
 
 def source(**fields) -> Source:
-    base = dict(number=1, title="Title", date="2024-03-01", url="https://example.org/a", path="/c/a.md",
-                quote="The rate rose.", passage="Intro. The rate rose. Outro.", score=0.61,
-                article_id="a", passage_id="a-0")
+    base = {"number": 1, "title": "Title", "date": "2024-03-01", "url": "https://example.org/a", "path": "/c/a.md",
+            "quote": "The rate rose.", "passage": "Intro. The rate rose. Outro.", "score": 0.61,
+            "article_id": "a", "passage_id": "a-0"}
     return Source(**{**base, **fields})
 
 

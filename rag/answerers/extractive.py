@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from rag.answer import REFUSAL
+from rag.answerers.base import Reply
 from rag.embeddings import MiniLMEmbedding
-from rag.retrieval import Passage
+from rag.passages import Passage
 from rag.text import sentences, stopwords, terms
+
+# Offline, a question this short leans on the previous one ("And China?", "How many votes?"); 3 was too
+# many: "What did Trump call Zelensky?" is complete on its own.
+FOLLOW_UP_TERMS = 2
+_FOLLOW_UP = re.compile(r"^(and|but|what about|how about|what of|also|so)\b|\b(it|its|they|them|their|"
+                        r"he|she|his|her|that|this|those|these|there)\b", re.IGNORECASE)
 
 RESCORED = 4  # sentences re-scored with embeddings: 4 short ones cost about 20 ms on 2 cores
 MIN_WORDS = 5  # shorter "sentences" are headings, captions or bylines
@@ -112,8 +121,8 @@ class Pick:
 
 def question_weights(question: str, earlier: str = "") -> dict[str, float]:
     """Content terms of the question; terms of the earlier question (a follow-up's context) count less."""
-    weights = {t: 0.4 for t in terms(earlier)}
-    weights.update({t: 1.0 for t in terms(question)})
+    weights = dict.fromkeys(terms(earlier), 0.4)
+    weights.update(dict.fromkeys(terms(question), 1.0))
     return weights
 
 
@@ -175,14 +184,44 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     return picks
 
 
-def coverage(question: str, text: str) -> float:
-    """Share of the question's content terms that ``text`` contains (0 when it has none)."""
-    wanted = set(terms(question))
-    return len(wanted & set(terms(text))) / len(wanted) if wanted else 0.0
+
+def is_follow_up(question: str) -> bool:
+    """A question that leans on the one before: very short, or with a pronoun or a leading "and"."""
+    return len(terms(question)) <= FOLLOW_UP_TERMS or bool(_FOLLOW_UP.search(question))
 
 
-def best_sentence(text: str, against: str) -> str:
-    """The sentence of ``text`` that shares most content with ``against`` (a citation's quote)."""
-    wanted = set(terms(against))
-    options = sentences(text) or [text]
-    return max(options, key=lambda s: (len(wanted & set(terms(s))), -options.index(s)))
+def topic(history: list[dict]) -> str:
+    """The conversation's current topic: its latest user question that stood on its own. A chain of
+    follow-ups ("And China?", then "And Russia?") each leans on that question, not on one another."""
+    users = [m["content"] for m in history if m["role"] == "user"]
+    return next((q for q in reversed(users) if not is_follow_up(q)), users[-1] if users else "")
+
+
+class ExtractiveAnswerer:
+    """Answers offline by quoting; needs only the embedding model."""
+
+    label = "embedded extractive (offline)"
+
+    def __init__(self, embed_model: MiniLMEmbedding) -> None:
+        self.embed_model = embed_model
+
+    def condense(self, question: str, history: list[dict]) -> str:
+        earlier = topic(history) if history and is_follow_up(question) else ""
+        return f"{earlier} {question}" if earlier else question
+
+    def reply(self, question: str, query: str, history: list[dict], passages: list[Passage]) -> Reply:
+        earlier = topic(history) if query != question else ""  # a condensed follow-up: its topic counts too
+        picks = answer(question, passages, self.embed_model, earlier)
+        short = next((span for span in (short_answer(question, p.sentence) for p in picks) if span), "")
+        return Reply(pieces=_quotes(picks), short=short)
+
+    def choose(self, question: str, choices: list[str], passages: list[Passage]) -> None:
+        return None  # quoting has no opinion of its own: the retrieved evidence decides
+
+
+def _quotes(picks: list[Pick]) -> Iterator[str]:
+    """The extractive answer, a sentence at a time, each with its citation."""
+    if not picks:
+        yield REFUSAL
+    for i, pick in enumerate(picks):
+        yield ("" if i == 0 else " ") + f"{pick.sentence} [{pick.passage}]"
