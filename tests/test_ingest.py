@@ -1,3 +1,4 @@
+import json
 import shutil
 from pathlib import Path
 
@@ -180,3 +181,16 @@ def test_the_bm25_index_is_kept_between_processes_and_rebuilt_after_an_edit(sett
     assert len(report.updated) == 1 and not cache.exists()  # the stale cache is gone
     assert "Zebedee Quill" in again.ask("Who won the men's race at the Riverton marathon?").text
     assert (cache / "rag-bm25.json").exists()
+
+
+def test_a_damaged_bm25_cache_is_rebuilt_and_says_so_in_the_log(settings, caplog):
+    bot = Assistant(settings)
+    bot.ingest()
+    assert "Amos Kiprop" in bot.ask("Who won the men's race at the Riverton marathon?").text
+    cache = settings.data_dir / "bm25" / settings.collection
+    (cache / "rows.json").write_text("{not json")
+    with caplog.at_level("WARNING", logger="rag.bm25"):
+        again = Assistant(settings)
+        assert "Amos Kiprop" in again.ask("Who won the men's race at the Riverton marathon?").text
+    assert "damaged" in caplog.text and "rebuilding" in caplog.text
+    assert json.loads((cache / "rows.json").read_text())  # written anew
