@@ -20,7 +20,7 @@ from rag.errors import InputError
 from rag.ingest import IngestReport, ingest
 from rag.passages import Passage
 from rag.retrieval import RelevanceGate, Retriever
-from rag.settings import Settings
+from rag.settings import MAX_TOP_K, Settings
 from rag.store import Store
 
 FILE_TYPES = frozenset(SUPPORTED)  # what ``ingest`` reads, for faces that take uploads
@@ -137,7 +137,10 @@ class Assistant:
                date_from: str = "", date_to: str = "") -> AnswerStream:
         """Like ``ask``, but the text arrives in pieces; the checks run before the first piece."""
         question = self.check_question(question)
-        history = [m for m in (history or []) if m.get("role") in ("user", "assistant")]
+        if top_k is not None and not 1 <= top_k <= MAX_TOP_K:
+            raise InputError(f"top_k must be between 1 and {MAX_TOP_K} passages, not {top_k}")
+        history = [m for m in (history or []) if m.get("role") in ("user", "assistant")
+                   and isinstance(m.get("content"), str)]
         return AnswerStream(self._answer(question, history, top_k or self.settings.top_k, date_from, date_to))
 
     def check_question(self, question: str) -> str:

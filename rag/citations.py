@@ -13,7 +13,7 @@ from rag.answer import REFUSAL, Source
 from rag.passages import Passage
 from rag.text import best_sentence
 
-MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]( ?)")  # a dropped marker takes its space along
+MARKER = re.compile(r"( ?)\[(\d+(?:\s*[,;]\s*\d+)*)\]( ?)")  # with a space either side, if any
 _MAX_MARKER = 24  # a "[" not closed within this many characters is plain text
 
 
@@ -24,13 +24,14 @@ class CitationFilter:
         self._pending = ""
 
     def feed(self, piece: str) -> str:
-        """Text that is safe to show now; an unfinished "[.." is held back until it closes."""
+        """Text that is safe to show now; an unfinished "[.." is held back until it closes, and so is a
+        trailing space and the marker after it (a dropped marker may take the space along)."""
         text = self._pending + piece
         cut = text.rfind("[")
-        if cut != -1 and "]" not in text[cut:] and len(text) - cut < _MAX_MARKER:
-            text, self._pending = text[:cut], text[cut:]
-        else:
-            self._pending = ""
+        if cut == -1 or "]" in text[cut:] or len(text) - cut >= _MAX_MARKER:
+            cut = len(text)
+        cut = len(text[:cut].rstrip(" "))  # a trailing space waits for what follows it
+        text, self._pending = text[:cut], text[cut:]
         return MARKER.sub(self._renumber, text)
 
     def flush(self) -> str:
@@ -39,7 +40,7 @@ class CitationFilter:
 
     def _renumber(self, match: re.Match) -> str:
         out = []
-        for raw in re.split(r"\s*[,;]\s*", match.group(1)):
+        for raw in re.split(r"\s*[,;]\s*", match.group(2)):
             number = int(raw)
             if not 1 <= number <= self.passages:
                 continue  # a passage the model was never given
@@ -49,10 +50,10 @@ class CitationFilter:
             if marker not in out:
                 out.append(marker)
         if out:
-            return "".join(out) + match.group(2)
-        # A dropped marker takes its space along, unless it was glued to a word or a kept marker.
-        glued = match.start() > 0 and not match.string[match.start() - 1].isspace()
-        return match.group(2) if glued else ""
+            return match.group(1) + "".join(out) + match.group(3)
+        # A dropped marker leaves one space between words, none before punctuation.
+        after = match.string[match.end() : match.end() + 1]
+        return " " if (match.group(1) or match.group(3)) and after not in ".,;:!?)" else ""
 
 
 

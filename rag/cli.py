@@ -16,8 +16,9 @@ from rag import Assistant, RagError, Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Ask questions of an article corpus, with citations. Settings: RAG_* env vars.")
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# No emoji codes or highlighting: article text is shown as written (":x:" stays ":x:").
+console = Console(soft_wrap=True, emoji=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, emoji=False, highlight=False)
 
 
 def _fail(error: Exception) -> None:
@@ -55,7 +56,7 @@ def ingest(
 def ask(
     question: Annotated[str, typer.Argument(help="The question; quote it.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
-    top_k: Annotated[int | None, typer.Option(help="Passages to retrieve.")] = None,
+    top_k: Annotated[int | None, typer.Option(min=1, max=50, help="Passages to retrieve (1-50).")] = None,
     date_from: Annotated[str, typer.Option("--from", help="Only articles dated on or after (YYYY-MM-DD).")] = "",
     date_to: Annotated[str, typer.Option("--to", help="Only articles dated on or before (YYYY-MM-DD).")] = "",
 ) -> None:

@@ -9,6 +9,10 @@ import datetime as dt
 import email.utils
 import hashlib
 import json
+import logging
+import math
+import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +26,10 @@ TEXT = {".txt"}
 HTML = {".html", ".htm"}
 JSONL = {".jsonl", ".ndjson"}
 SUPPORTED = MARKDOWN | TEXT | HTML | JSONL
+log = logging.getLogger(__name__)
+# Characters that cannot be stored or shown: lone UTF-16 surrogates (a JSON or YAML "\ud800") and C0
+# controls other than tab and newlines (a JSON "\u0000").
+_UNUSABLE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -100,15 +108,44 @@ def normalise_date(value: object) -> str:
     return ""
 
 
-def files_under(root: Path) -> Iterator[Path]:
-    """Every non-hidden file below ``root`` (or ``root`` itself), in a stable order."""
-    if root.is_file():
+def shown(path: Path) -> str:
+    """A path as text that can be stored and printed (a name with a non-UTF-8 byte gets U+FFFD)."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+def files_under(root: Path) -> Iterator[Path | Skipped]:
+    """Every non-hidden file below ``root`` (or ``root`` itself), in a stable order.
+
+    Links are read only when they lead to a file inside ``root``; a link that leads out of it, to a
+    folder, or nowhere is reported (a corpus folder must never expose /etc/passwd)."""
+    if not root.is_dir():
         yield root
         return
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+    top = root.resolve()
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files) + sorted(d for d in os.listdir(folder) if _is_dir_link(folder, d)):
+            path = Path(folder) / name
+            if name.startswith("."):
+                continue
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.exists():
+                    yield Skipped(shown(path), "a link to nothing (its target is gone)")
+                    continue
+                if target.is_dir():
+                    yield Skipped(shown(path), "a link to a folder: links to folders are not followed")
+                    continue
+                if top not in target.parents:
+                    yield Skipped(shown(path), "a link that leads outside the ingested folder: copy the"
+                                               " file in instead")
+                    continue
             yield path
+
+
+def _is_dir_link(folder: str, name: str) -> bool:
+    path = Path(folder) / name
+    return path.is_symlink() and path.is_dir()
 
 
 def load(root: Path, max_file_mb: float = 20.0) -> LoadResult:
@@ -117,9 +154,12 @@ def load(root: Path, max_file_mb: float = 20.0) -> LoadResult:
     if not root.exists():
         raise FileNotFoundError(root)
     for path in files_under(root):
+        if isinstance(path, Skipped):
+            result.skipped.append(path)
+            continue
         suffix = path.suffix.lower()
         if suffix not in SUPPORTED:
-            result.skipped.append(Skipped(str(path), f"unsupported file type '{suffix or path.name}'"
+            result.skipped.append(Skipped(shown(path), f"unsupported file type '{suffix or shown(Path(path.name))}'"
                                           f" (use {', '.join(sorted(SUPPORTED))})"))
             continue
         try:
@@ -131,7 +171,13 @@ def load(root: Path, max_file_mb: float = 20.0) -> LoadResult:
             else:
                 result.articles.append(PARSERS[suffix](read_text(path, max_file_mb), path))
         except ArticleError as err:
-            result.skipped.append(Skipped(str(path), str(err)))
+            result.skipped.append(Skipped(shown(path), str(err)))
+        except RecursionError:
+            result.skipped.append(Skipped(shown(path), "nested too deeply to read (thousands of levels)"))
+        except Exception as err:  # a third-party parser's failure on one file must not stop the rest
+            log.exception("reading %s failed", shown(path))
+            result.skipped.append(Skipped(shown(path), f"could not be read ({type(err).__name__}); the log has"
+                                                       " the details"))
     return result
 
 
@@ -148,41 +194,70 @@ def read_text(path: Path, max_file_mb: float) -> str:
         data = path.read_bytes()
     except OSError as err:
         raise ArticleError(f"unreadable ({err.strerror}); check its permissions") from err
-    if b"\x00" in data[:8192]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 byte-order mark: Windows' "Unicode"
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as err:
+            raise ArticleError("UTF-16 with a broken character; re-save it as UTF-8") from err
+    elif b"\x00" in data:
         raise ArticleError("binary file, not text; export it as markdown, text, HTML or JSON lines")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ArticleError(f"not UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start});"
-                           " re-save it as UTF-8") from err
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise ArticleError(f"not UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start});"
+                               " re-save it as UTF-8") from err
+    text = text.lstrip("\ufeff")
     if not text.strip():
         raise ArticleError("empty file")
     return text
 
 
+def clean(value: object) -> str:
+    """A metadata value or text as storable text: scalars only ("" for lists, maps, NaN)."""
+    if isinstance(value, bool) or value is None or isinstance(value, list | dict):
+        return ""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    return _UNUSABLE.sub(lambda m: " " if m.group() < "\x80" else "\ufffd", str(value)).strip()
+
+
 def _make(path: Path, title: str, body: str, meta: dict, key: str | None = None) -> Article:
-    body = body.strip()
+    body = clean(body)
     if not body:
         raise ArticleError("no article text (only a title or front matter)")
-    url = str(meta.get("url") or meta.get("link") or meta.get("canonical_url") or "").strip()
-    location = key or str(path.resolve())
+    url = clean(meta.get("url") or meta.get("link") or meta.get("canonical_url"))
+    where = shown(path.resolve())
+    date = meta.get("date") or meta.get("published")
     return Article(
-        id=article_id(url, location),
-        title=str(meta.get("title") or title or path.stem).strip(),
+        id=article_id(url, key or where),
+        title=clean(meta.get("title")) or clean(title) or shown(Path(path.stem)),
         text=body,
-        path=str(path.resolve()),
+        path=where,
         url=url,
-        date=normalise_date(meta.get("date") or meta.get("published")),
-        source=str(meta.get("source") or meta.get("site") or "").strip(),
-        author=str(meta.get("author") or "").strip(),
+        date=normalise_date(date if isinstance(date, dt.date) else clean(date)),
+        source=clean(meta.get("source") or meta.get("site")),
+        author=clean(meta.get("author")),
     )
+
+
+class _PlainYAML(yaml.SafeLoader):
+    """YAML without anchors and aliases: front matter never needs them, and nested aliases let a
+    343-byte file expand to gigabytes (the "billion laughs")."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise ArticleError("front matter uses YAML aliases (*name); write the values out")
+        return super().compose_node(parent, index)
 
 
 def parse_markdown(text: str, path: Path) -> Article:
     handler = frontmatter.YAMLHandler()
     try:
         raw, body = handler.split(text) if handler.detect(text) else ("", text)
-        metadata = yaml.safe_load(raw) if raw.strip() else {}
+        metadata = yaml.load(raw, Loader=_PlainYAML) if raw.strip() else {}  # a SafeLoader, less aliases
+    except ArticleError:
+        raise
     except (yaml.YAMLError, ValueError) as err:
         first = str(err).splitlines()[0]
         raise ArticleError(f"front matter does not parse ({first}); fix the YAML between the ---"
@@ -224,7 +299,8 @@ def parse_html(text: str, path: Path) -> Article:
         "source": meta("og:site_name"),
         "author": meta("author", "article:author"),
     }
-    for tag in soup(["script", "style", "noscript", "nav", "footer", "header", "aside", "form"]):
+    for tag in soup(["head", "title", "script", "style", "noscript", "template", "svg", "nav", "footer", "header",
+                     "aside", "form"]):
         tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.body or soup
     blocks = [el.get_text(" ", strip=True) for el in root.find_all(["p", "h2", "h3", "li", "blockquote"])]
@@ -238,7 +314,7 @@ def parse_jsonl(text: str, path: Path, max_mb: float = 20.0) -> tuple[list[Artic
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        where = f"{path}:{number}"
+        where = f"{shown(path)}:{number}"
         if len(line) > max_mb * 1024 * 1024:
             skipped.append(Skipped(where, f"article too large (over {max_mb:g} MB; raise RAG_MAX_FILE_MB)"))
             continue
@@ -247,12 +323,15 @@ def parse_jsonl(text: str, path: Path, max_mb: float = 20.0) -> tuple[list[Artic
         except json.JSONDecodeError as err:
             skipped.append(Skipped(where, f"not valid JSON ({err.msg} at column {err.colno})"))
             continue
-        if not isinstance(record, dict) or not str(record.get("text") or "").strip():
-            skipped.append(Skipped(where, 'needs a JSON object with a non-empty "text" field'))
+        except RecursionError:
+            skipped.append(Skipped(where, "JSON nested too deeply to read"))
             continue
-        key = f"{path.resolve()}#{record.get('id') or number}"
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str) or not record["text"].strip():
+            skipped.append(Skipped(where, 'needs a JSON object with a non-empty "text" string'))
+            continue
+        key = f"{shown(path.resolve())}#{clean(record.get('id')) or number}"
         try:
-            articles.append(_make(path, str(record.get("title") or ""), str(record["text"]), record, key))
+            articles.append(_make(path, clean(record.get("title")), record["text"], record, key))
         except ArticleError as err:
             skipped.append(Skipped(where, str(err)))
     return articles, skipped

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MAX_TOP_K = 50
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
@@ -27,7 +29,7 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(20.0, gt=0, description="Larger article files are skipped.")
 
     # Retrieval and answering
-    top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
+    top_k: int = Field(5, ge=1, le=MAX_TOP_K, description="Passages retrieved per question.")
     retrieval: Literal["hybrid", "dense"] = Field(
         "hybrid", description="hybrid: vector search fused with BM25 (names, rare words); dense: vectors only.")
     min_score: float = Field(

@@ -15,7 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class StubLLM:
     def __init__(self) -> None:
-        self.mode = "answer"  # answer | refuse | 401 | 429 | 500 | slow
+        # answer | refuse | 401 | 429 | 500 | slow | badjson | html | badstream | cut | bogus
+        self.mode = "answer"
         self.requests: list[dict] = []
         self.condensed = "What did China do in the UNGA vote?"
         self.fact = "4.5 percent"
@@ -49,6 +50,8 @@ class StubLLM:
             return self.condensed
         if self.mode == "refuse":
             return "The articles in this corpus don't cover that."
+        if self.mode == "bogus":  # cites only passages it was never given
+            return "The rate rose [9], said the bank [12]."
         numbers = [int(n) for n, text in re.findall(r"^\[(\d+)\] (.*?)(?=^\[\d+\] |\Z)", prompt, re.M | re.S)
                    if self.fact in text]
         cite = f"[{numbers[0]}]" if numbers else ""
@@ -61,6 +64,14 @@ class StubLLM:
             return
         if self.mode == "slow":
             time.sleep(3)
+        if self.mode in ("badjson", "html"):  # a 200 that is not a chat completion (a proxy, a wrong URL)
+            body_text = '{"id": "x", "choices": [{"mess' if self.mode == "badjson" else "<html><body>Welcome</body>"
+            kind = "application/json" if self.mode == "badjson" else "text/html"
+            send_raw(request, 200, body_text.encode(), kind)
+            return
+        if self.mode == "badstream" and body.get("stream"):
+            send_raw(request, 200, b"data: {not json at all\n\ndata: [DONE]\n\n", "text/event-stream")
+            return
         if body.get("stream_options") and not self.accepts_stream_options:
             send_json(request, 400, {"error": {"message": "unknown field stream_options"}})
             return
@@ -74,7 +85,11 @@ class StubLLM:
         request.send_response(200)
         request.send_header("Content-Type", "text/event-stream")
         request.end_headers()
-        for piece in re.findall(r"\S+\s*|\s+", text):  # word by word, splitting "[2]" from its text
+        for count, piece in enumerate(re.findall(r"\S+\s*|\s+", text)):  # word by word, "[2]" apart
+            if self.mode == "cut" and count == 3:  # the connection drops mid-answer
+                request.wfile.flush()
+                request.close_connection = True
+                return
             chunk = {**base, "object": "chat.completion.chunk",
                      "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
             request.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
@@ -91,10 +106,15 @@ class StubLLM:
 
 
 def send_json(request: BaseHTTPRequestHandler, status: int, body: dict) -> None:
-    payload = json.dumps(body).encode()
+    send_raw(request, status, json.dumps(body).encode(), "application/json")
+
+
+def send_raw(request: BaseHTTPRequestHandler, status: int, payload: bytes, kind: str) -> None:
     request.send_response(status)
-    request.send_header("Content-Type", "application/json")
+    request.send_header("Content-Type", kind)
     request.send_header("retry-after-ms", "10")  # keep the client's retries quick
+    if status == 429:
+        request.send_header("Retry-After", "0")
     request.send_header("Content-Length", str(len(payload)))
     request.end_headers()
     request.wfile.write(payload)
