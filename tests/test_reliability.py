@@ -251,7 +251,7 @@ def test_cli_options_are_checked_and_article_text_is_printed_as_written(built, t
     assert bad.returncode == 2 and "--top-k" in bad.stderr and "move it away" not in bad.stderr
     folder = tmp_path / "c"
     folder.mkdir()
-    (folder / "emoji.md").write_text("---\ntitle: Codes :x: and :smile:\n---\n"
+    (folder / "emoji.md").write_text("---\ntitle: \"Codes :x: and :smile:\"\n---\n"
                                      "The vote code :x: meant no, said clerks.\n")
     index = {"RAG_DATA_DIR": str(tmp_path / "index")}
     assert rag_cli("ingest", str(folder), env_extra=index).returncode == 0

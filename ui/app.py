@@ -7,9 +7,11 @@ import logging
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from rag import Assistant, RagError
 from ui import render, uploads
+from ui.login import LoginThrottle
 
 TITLE = "Ask the articles"
 log = logging.getLogger(__name__)
@@ -91,7 +93,7 @@ def build(bot: Assistant) -> gr.Blocks:
                              elem_id="question", scale=8, autofocus=True)
             ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
             clear = gr.Button("Clear conversation", elem_id="clear", scale=1)
-        gr.Examples(example_questions(bot), inputs=box, label="Examples")
+        gr.Examples(example_questions(bot), inputs=box, label="Examples", api_visibility="private")
         with gr.Accordion("Settings", open=False, elem_id="settings"):
             top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages to retrieve")
             with gr.Row():
@@ -106,10 +108,13 @@ def build(bot: Assistant) -> gr.Blocks:
             ingest_report = gr.Markdown(elem_id="ingest-report")
 
         inputs = [box, chatbot, history, top_k, date_from, date_to]
-        box.submit(respond, inputs, [box, chatbot, history])
-        ask.click(respond, inputs, [box, chatbot, history])
-        clear.click(lambda: ([], [], ""), None, [chatbot, history, box])
-        ingest.click(ingest_files, files, ingest_report).then(lambda: status_line(bot), None, status)
+        # The events serve this page only: none is a public API (nor listed in the page before login).
+        private = {"api_visibility": "private"}
+        box.submit(respond, inputs, [box, chatbot, history], **private)
+        ask.click(respond, inputs, [box, chatbot, history], **private)
+        clear.click(lambda: ([], [], ""), None, [chatbot, history, box], **private)
+        ingest.click(ingest_files, files, ingest_report, **private).then(lambda: status_line(bot), None, status,
+                                                                           **private)
     return app
 
 
@@ -126,7 +131,8 @@ def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, user: str 
         print(f"Password login is on (user '{user}').")
     try:
         app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block,
-                   max_file_size=f"{int(bot.settings.max_file_mb)}mb", css=render.CSS, footer_links=[])
+                   max_file_size=f"{int(bot.settings.max_file_mb)}mb", css=render.CSS, footer_links=[],
+                   app_kwargs={"middleware": [Middleware(LoginThrottle)]})
     except OSError as err:
         raise RagError(f"cannot serve on {host}:{port} ({str(err).splitlines()[0][:120]}): is the port in"
                        " use? pass --port or set RAG_UI_PORT") from err

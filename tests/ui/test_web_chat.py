@@ -292,3 +292,30 @@ def test_python_dash_m_ui_is_the_chat_command():
 
     run = subprocess.run([sys.executable, "-m", "ui", "--help"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and "Start the web chat" in run.stdout
+
+
+def test_login_failures_slow_the_guesser_and_nothing_of_the_api_shows_before_login(built):
+    import httpx
+
+    from ui.app import launch
+
+    port = free_port()
+    app = launch(built, "127.0.0.1", port, user="reader", password="s3cret", block=False)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        page = httpx.get(url + "/").text
+        assert "respond" not in page and "ingest_files" not in page  # no endpoint of the app is listed
+        assert "Ask the articles" not in page and httpx.get(url + "/gradio_api/info").status_code in (401, 403)
+        took = []
+        for _ in range(6):
+            started = time.perf_counter()
+            wrong = httpx.post(url + "/login", data={"username": "reader", "password": "guess"})
+            took.append(time.perf_counter() - started)
+            assert wrong.status_code == 400
+        assert took[0] < 0.5 and took[5] >= 1.6  # 0.1 s after one failure, doubling: 1.6 s after five
+        started = time.perf_counter()
+        right = httpx.post(url + "/login", data={"username": "reader", "password": "s3cret"})
+        assert right.status_code == 200 and time.perf_counter() - started >= 3.2  # the guesser waits too
+        assert httpx.post(url + "/login", data={"username": "reader", "password": "x"}).elapsed.total_seconds() < 0.5
+    finally:
+        app.close()
