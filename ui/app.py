@@ -73,6 +73,7 @@ def build(bot: Assistant) -> gr.Blocks:
                 report = bot.ingest(target, on_progress=lambda d, t: progress(d / t, desc="embedding"))
             except RagError as error:
                 return render.error_html(str(error))
+            uploads.discard_skipped(report.skipped, target)  # a rejected file is not kept to be reported again
             lines = [f"**{render.safe(report.summary())}**"] + \
                 [f"- added {render.safe(t)}" for t in report.added] + \
                 [f"- updated {render.safe(t)}" for t in report.updated] + \

@@ -8,10 +8,12 @@ from typing import Annotated
 import typer
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from rich.markup import escape
 
 from rag import Assistant, RagError
 from rag.cli import app, console, err
 from rag.cli import main as rag_main
+from ui.uploads import upload_dir
 
 
 class UISettings(BaseSettings):
@@ -37,8 +39,11 @@ def chat(
         folder = corpus or bot.settings.corpus_dir
         if Path(folder).exists():
             report = bot.ingest(folder)
-            console.print(f"index: {report.summary()}")
-        elif not bot.stats().passages:
+            console.print(f"index: {escape(report.summary())}")
+        uploaded = upload_dir(bot.settings.data_dir)
+        if uploaded.is_dir():  # finishes an upload that a crash or kill cut short
+            console.print(f"uploads: {escape(bot.ingest(uploaded).summary())}")
+        if not Path(folder).exists() and not bot.stats().passages:
             raise RagError(f"no corpus at {folder} and no index yet: give a corpus folder, e.g."
                            " `rag chat corpus/`")
         from ui.app import launch
@@ -46,7 +51,7 @@ def chat(
         password = ui.password.get_secret_value() if ui.password else None
         launch(bot, host or ui.host, port or ui.port, ui.user, password)
     except RagError as error:
-        err.print(f"[bold red]error:[/] {error}")
+        err.print(f"[bold red]error:[/] {escape(str(error))}")
         raise typer.Exit(1) from None
 
 

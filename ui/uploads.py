@@ -18,6 +18,14 @@ class Saved:
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
 
 
+def discard_skipped(skipped, target: Path) -> None:
+    """Delete the uploaded files that ingest skipped (a JSON-lines file with one bad line stays)."""
+    for item in skipped:
+        path = Path(item.path)
+        if path.parent == target.resolve() and path.is_file():
+            path.unlink()
+
+
 def upload_dir(data_dir: Path) -> Path:
     return data_dir / "uploads"
 

@@ -54,3 +54,14 @@ def test_upload_names_are_confined_to_the_upload_folder(tmp_path):
     assert [name for name, _ in saved.rejected] == ["tool.exe", "big.txt"]
     assert "over the 1 MB limit" in saved.rejected[1][1]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt", "in.md", "uploads"]
+
+
+def test_skipped_uploads_are_discarded_but_a_file_with_one_bad_line_is_kept(tmp_path):
+    from rag.corpus import Skipped
+    from ui.uploads import discard_skipped
+
+    (tmp_path / "scan.txt").write_bytes(b"\x00")
+    (tmp_path / "feed.jsonl").write_text('{"text": "ok"}\n{bad\n')
+    discard_skipped([Skipped(str(tmp_path / "scan.txt"), "binary"),
+                     Skipped(str(tmp_path / "feed.jsonl") + ":2", "not valid JSON")], tmp_path)
+    assert not (tmp_path / "scan.txt").exists() and (tmp_path / "feed.jsonl").exists()
