@@ -239,6 +239,11 @@ def test_an_llm_answer_streams_in_and_a_backend_failure_is_a_message(browser, ll
     page.keyboard.press("Enter")
     page.locator("#chat .error").first.wait_for()
     assert "failed with HTTP 500" in page.inner_text("#chat .error")
+    stub.mode = "cut"  # the server drops the connection mid-answer: a message, not a half answer
+    page.fill("#question textarea", "What interest rate did the central bank set?")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('#chat .error').length >= 2")
+    assert "stopped in the middle of its answer" in page.locator("#chat .error").nth(1).inner_text()
     stub.mode = "answer"
     page.fill("#question textarea", "What interest rate did the central bank set?")
     page.keyboard.press("Enter")
