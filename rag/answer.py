@@ -37,6 +37,7 @@ class Answer:
     refused: bool = False
     short: str = ""  # the answer in a few words ("18 countries"), when the backend can tell it
     query: str = ""  # the standalone query that was retrieved with (after condensing a follow-up)
+    as_of: str = ""  # the reference date (ISO) the question's time words were read against
     timings: dict[str, float] = field(default_factory=dict)
     history: list[dict] = field(default_factory=list)
     retrieved: list[Source] = field(default_factory=list)  # every passage given to the answerer

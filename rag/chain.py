@@ -6,12 +6,13 @@ question (+history) -> standalone query -> top passages -> relevance gate -> not
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag import answerers, citations
+from rag import answerers, citations, dates
 from rag.answer import REFUSAL, Answer
 from rag.answerers import Answerer, Reply
 from rag.corpus import SUPPORTED
@@ -19,7 +20,7 @@ from rag.embeddings import DIMENSION, MODEL_ID, MiniLMEmbedding
 from rag.errors import InputError
 from rag.ingest import IngestReport, ingest
 from rag.passages import Passage
-from rag.retrieval import RelevanceGate, Retriever
+from rag.retrieval import RelevanceGate, Retriever, TimePrior
 from rag.settings import MAX_TOP_K, Settings
 from rag.store import Store
 
@@ -80,7 +81,8 @@ class Assistant:
         self.embed_model = MiniLMEmbedding(embed_batch_size=self.settings.embed_batch_size)
         self.store = Store(self.settings, MODEL_ID, DIMENSION)
         self.retriever = Retriever(self.store, self.embed_model, self.settings.retrieval,
-                                   cache_dir=self.settings.data_dir / "bm25" / self.settings.collection)
+                                   cache_dir=self.settings.data_dir / "bm25" / self.settings.collection,
+                                   candidates=self.settings.candidates)
         self.gate = RelevanceGate(self.settings.min_score)
         self._answerer = answerer
 
@@ -120,11 +122,22 @@ class Assistant:
     def recent_titles(self, limit: int = 3) -> list[str]:
         return list(dict.fromkeys(a.title for a in self.articles()))[:limit]
 
-    def retrieve(self, query: str, top_k: int | None = None, date_from: str = "",
-                 date_to: str = "") -> list[Passage]:
-        """The top passages for ``query``, best first, each with its cosine to it (no relevance gate)."""
+    def retrieve(self, query: str, top_k: int | None = None, date_from: str = "", date_to: str = "",
+                 as_of: str | dt.date | None = None) -> list[Passage]:
+        """The top passages for ``query``, best first, each with its cosine to it (no relevance gate);
+        ``as_of`` is the reference date its time words and the recency preference are read against."""
         self.store.collection()  # a missing or mismatched index fails here, with its message
-        return self.retriever.retrieve(query, top_k or self.settings.top_k, date_from, date_to)
+        return self.retriever.retrieve(query, top_k or self.settings.top_k, date_from, date_to,
+                                       self.time_prior(query, dates.as_of(as_of)))
+
+    def time_prior(self, query: str, reference: dt.date) -> TimePrior | None:
+        """Prefer the dates the question names, else articles from the days up to the reference date."""
+        s = self.settings
+        named = dates.named_range(query, reference)
+        if named is not None:
+            return TimePrior(named, s.date_cue_weight, slack=s.recency_days) if s.date_cue_weight else None
+        recent = dates.DateRange(reference - dt.timedelta(days=s.recency_days), reference + dt.timedelta(days=1))
+        return TimePrior(recent, s.recency_weight) if s.recency_weight else None
 
     # --- answering -------------------------------------------------------------------------------
     def ask(self, question: str, history: list[dict] | None = None, **options) -> Answer:
@@ -134,14 +147,16 @@ class Assistant:
         return stream.answer
 
     def stream(self, question: str, history: list[dict] | None = None, top_k: int | None = None,
-               date_from: str = "", date_to: str = "") -> AnswerStream:
+               date_from: str = "", date_to: str = "", as_of: str | dt.date | None = None) -> AnswerStream:
         """Like ``ask``, but the text arrives in pieces; the checks run before the first piece."""
         question = self.check_question(question)
         if top_k is not None and not 1 <= top_k <= MAX_TOP_K:
             raise InputError(f"top_k must be between 1 and {MAX_TOP_K} passages, not {top_k}")
         history = [m for m in (history or []) if m.get("role") in ("user", "assistant")
                    and isinstance(m.get("content"), str)]
-        return AnswerStream(self._answer(question, history, top_k or self.settings.top_k, date_from, date_to))
+        reference = dates.as_of(as_of)
+        return AnswerStream(self._answer(question, history, top_k or self.settings.top_k, date_from, date_to,
+                                         reference))
 
     def check_question(self, question: str) -> str:
         question = (question or "").strip()
@@ -154,12 +169,12 @@ class Assistant:
         return question
 
     def _answer(self, question: str, history: list[dict], top_k: int, date_from: str,
-                date_to: str) -> Generator[str, None, Answer]:
+                date_to: str, reference: dt.date) -> Generator[str, None, Answer]:
         clock = _Clock()
         self.store.collection()  # a missing or mismatched index fails here, with its message
         query = self.answerer.condense(question, history)
         clock.lap("condense")
-        passages = self.retriever.retrieve(query, top_k, date_from, date_to)
+        passages = self.retriever.retrieve(query, top_k, date_from, date_to, self.time_prior(query, reference))
         relevant = self.gate.postprocess(passages, query)
         clock.lap("retrieve")
         reply = self.answerer.reply(question, query, history, relevant) if relevant else Reply.refusal()
@@ -169,6 +184,7 @@ class Assistant:
         text = REFUSAL if refused else text
         return Answer(
             question=question, text=text, backend=self.backend, refused=refused, query=query,
+            as_of=reference.isoformat(),
             sources=[] if refused else citations.sources(text, relevant, verified.order),
             short="" if refused else reply.short, usage=dict(reply.usage), timings=clock.done(),
             history=[*history, {"role": "user", "content": question}, {"role": "assistant", "content": text}],

@@ -59,10 +59,12 @@ def ask(
     top_k: Annotated[int | None, typer.Option(min=1, max=50, help="Passages to retrieve (1-50).")] = None,
     date_from: Annotated[str, typer.Option("--from", help="Only articles dated on or after (YYYY-MM-DD).")] = "",
     date_to: Annotated[str, typer.Option("--to", help="Only articles dated on or before (YYYY-MM-DD).")] = "",
+    as_of: Annotated[str, typer.Option("--as-of", help="Ask as on this date (YYYY-MM-DD; default today): what"
+                                       " 'this week' means and which articles are recent.")] = "",
 ) -> None:
     """Answer QUESTION from the indexed articles, citing them as [1], [2] ..."""
     try:
-        answer = Assistant().ask(question, top_k=top_k, date_from=date_from, date_to=date_to)
+        answer = Assistant().ask(question, top_k=top_k, date_from=date_from, date_to=date_to, as_of=as_of or None)
     except RagError as error:
         _fail(error)
     if as_json:

@@ -9,7 +9,9 @@ query, which the relevance gate and the source cards use.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,7 @@ from llama_index.core.vector_stores import FilterOperator, MetadataFilter, Metad
 
 from rag.bm25 import BM25Index, Hit
 from rag.corpus import normalise_date
+from rag.dates import DateRange
 from rag.embeddings import MiniLMEmbedding
 from rag.errors import InputError
 from rag.passages import Passage
@@ -26,23 +29,40 @@ from rag.store import Store
 from rag.text import coverage
 
 
+@dataclass(frozen=True)
+class TimePrior:
+    """Prefer passages dated in ``window``: a third ranking fused with the dense and BM25 ones, by
+    distance to the window (inside it first), over candidates within ``slack`` days of it. Undated
+    passages are never dropped for it, only not lifted; when no candidate is near, nothing moves."""
+
+    window: DateRange
+    weight: float
+    slack: int = 0
+
+
 class Retriever:
     def __init__(self, store: Store, embed_model: MiniLMEmbedding, mode: str = "hybrid",
-                 cache_dir: Path | None = None) -> None:
+                 cache_dir: Path | None = None, candidates: int = 0) -> None:
         self.store = store
         self.embed_model = embed_model
         self.mode = mode
+        self.candidates = candidates  # how deep each ranking is read before fusion (at least top_k)
         self.bm25 = BM25Index(store, cache_dir)
         self._index = None
 
-    def retrieve(self, query: str, top_k: int, date_from: str = "", date_to: str = "") -> list[Passage]:
+    def retrieve(self, query: str, top_k: int, date_from: str = "", date_to: str = "",
+                 prior: TimePrior | None = None) -> list[Passage]:
         bounds = date_bounds(date_from, date_to)
+        depth = max(top_k, self.candidates)
         vector = self.embed_model.get_query_embedding(query)
-        dense = self._dense(query, vector, top_k, date_filters(*bounds))
-        if self.mode != "hybrid":
-            return dense
-        sparse = self.bm25.search(query, top_k, *bounds)
-        order = fuse([[p.id for p in dense], [hit.passage_id for hit in sparse]])[:top_k]
+        dense = self._dense(query, vector, depth, date_filters(*bounds))
+        sparse = self.bm25.search(query, depth, *bounds) if self.mode == "hybrid" else []
+        rankings, weights = [[p.id for p in dense], [hit.passage_id for hit in sparse]], [1.0, 1.0]
+        if prior is not None:
+            dates = {p.id: p.date for p in dense} | {h.passage_id: str(h.metadata.get("date", "")) for h in sparse}
+            rankings.append(time_ranking(fuse(rankings, weights), dates, prior))
+            weights.append(prior.weight)
+        order = fuse(rankings, weights)[:top_k]
         found = {p.id: p for p in dense}
         extra = [hit for hit in sparse if hit.passage_id in order and hit.passage_id not in found]
         found.update(self._with_cosine(extra, vector))
@@ -87,13 +107,28 @@ class RelevanceGate:
         return [p for p in passages if p.score >= self.min_score or coverage(query, p.text) >= self.min_coverage]
 
 
-def fuse(rankings: list[list[str]], k: float = 60.0) -> list[str]:
-    """Reciprocal rank fusion: ids by the sum of 1 / (k + rank) over the rankings; ties keep first-seen order."""
+def fuse(rankings: list[list[str]], weights: list[float] | None = None, k: float = 60.0) -> list[str]:
+    """Reciprocal rank fusion: ids by the weighted sum of 1 / (k + rank) over the rankings; ties keep
+    first-seen order."""
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, item in enumerate(ranking):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank + 1)
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank + 1)
     return sorted(scores, key=lambda item: scores[item], reverse=True)
+
+
+def time_ranking(order: list[str], dates: dict[str, str], prior: TimePrior) -> list[str]:
+    """The dated candidates near the prior's window, nearest first; ties keep ``order``."""
+    near = []
+    for position, pid in enumerate(order):
+        try:
+            day = dt.date.fromisoformat(dates.get(pid, "")[:10])
+        except ValueError:
+            continue  # undated: not lifted, not dropped
+        distance = prior.window.distance(day)
+        if distance <= prior.slack:
+            near.append((distance, position, pid))
+    return [pid for _, _, pid in sorted(near)]
 
 
 def date_bounds(date_from: str, date_to: str) -> tuple[int | None, int | None]:

@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=MAX_TOP_K, description="Passages retrieved per question.")
     retrieval: Literal["hybrid", "dense"] = Field(
         "hybrid", description="hybrid: vector search fused with BM25 (names, rare words); dense: vectors only.")
+    candidates: int = Field(30, ge=1, le=200, description="How deep the dense and BM25 rankings are read"
+                            " before they are fused (at least top_k).")
+    recency_days: int = Field(7, ge=0, le=3650, description="Articles dated this many days before the"
+                              " reference date (or after it) count as current.")
+    recency_weight: float = Field(1.0, ge=0, le=10, description="Weight of the nearness-in-time ranking in"
+                                  " the fusion when the question names no date (0: off).")
+    date_cue_weight: float = Field(2.0, ge=0, le=10, description="Weight of the ranking by nearness to the"
+                                   " dates a question names ('this week', 'in June').")
     min_score: float = Field(
         0.15, ge=-1, le=1,
         description="Cosine below which a passage counts as irrelevant, unless it holds half the"

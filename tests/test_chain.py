@@ -159,3 +159,27 @@ def test_fusion_ranks_by_summed_reciprocal_ranks():
     # b: 1/62 + 1/61 beats a: 1/61 alone; c and d follow in order of their single rank
     assert fuse([["a", "b", "c"], ["b", "d"]]) == ["b", "a", "d", "c"]
     assert fuse([[], []]) == []
+
+
+ROVER, RATES = "Rover finds organic molecules in Jezero crater", "Central bank raises interest rate to 4.5 percent"
+
+
+def test_the_reference_date_lifts_the_articles_of_its_days(built):
+    assert built.retrieve("What was announced this week?", top_k=1, as_of="2024-07-26")[0].title == ROVER
+    assert built.retrieve("What was announced this week?", top_k=1, as_of="2024-03-02")[0].title == RATES
+    assert built.retrieve("What was announced in March?", top_k=1, as_of="2024-09-01")[0].title == RATES
+
+
+def test_with_no_article_near_the_reference_date_nothing_moves_and_undated_ones_still_count(built):
+    question = "What was announced?"
+    plain = Assistant(built.settings.model_copy(update={"recency_weight": 0.0}))
+    far = [p.id for p in built.retrieve(question, top_k=5, as_of="2031-01-01")]
+    assert far == [p.id for p in plain.retrieve(question, top_k=5, as_of="2031-01-01")]
+    vote = built.ask("How did the US vote on the UN resolution?", as_of="2024-07-26")
+    assert vote.sources[0].date == "" and "18 countries" in vote.text  # the undated article still answers
+    assert vote.as_of == "2024-07-26"
+
+
+def test_a_bad_reference_date_is_a_one_line_error(built):
+    with pytest.raises(InputError, match="YYYY-MM-DD"):
+        built.ask("What happened?", as_of="next Tuesday")

@@ -31,6 +31,9 @@ def test_ingest_then_ask_prints_the_answer_and_its_sources(corpus_dir, tmp_path)
     as_json = json.loads(rag("ask", "What interest rate did the central bank set?", "--json",
                              data_dir=index).stdout)
     assert "4.5 percent" in as_json["text"] and as_json["sources"][0]["date"] == "2024-03-01"
+    dated = json.loads(rag("ask", "What was announced this week?", "--as-of", "2024-07-26", "--json",
+                           "--top-k", "1", data_dir=index).stdout)
+    assert dated["as_of"] == "2024-07-26" and dated["retrieved"][0]["date"] == "2024-07-25"
 
 
 def test_errors_are_one_line_without_traceback(corpus_dir, tmp_path):

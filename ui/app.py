@@ -32,12 +32,14 @@ def example_questions(bot: Assistant, limit: int = 3) -> list[str]:
 def build(bot: Assistant) -> gr.Blocks:
     settings = bot.settings
 
-    def respond(message: str, chat: list, history: list, top_k: float, date_from: str, date_to: str):
+    def respond(message: str, chat: list, history: list, top_k: float, date_from: str, date_to: str,
+                as_of: str):
         chat = list(chat or [])
         turn = len(chat)
         try:
             stream = bot.stream(message, history, top_k=int(top_k or settings.top_k),
-                                date_from=(date_from or "").strip(), date_to=(date_to or "").strip())
+                                date_from=(date_from or "").strip(), date_to=(date_to or "").strip(),
+                                as_of=(as_of or "").strip() or None)
         except RagError as error:
             yield message, [*chat, {"role": "assistant", "content": render.error_html(str(error))}], history
             return
@@ -100,6 +102,8 @@ def build(bot: Assistant) -> gr.Blocks:
             with gr.Row():
                 date_from = gr.Textbox(label="Articles from (YYYY-MM-DD)", elem_id="date-from")
                 date_to = gr.Textbox(label="Articles to (YYYY-MM-DD)", elem_id="date-to")
+                as_of = gr.Textbox(label="Ask as of (YYYY-MM-DD; empty: today)", elem_id="as-of",
+                                   info="What 'this week' or 'yesterday' mean, and which articles are recent")
             gr.Markdown(f"Answering backend: **{render.safe(bot.backend)}** (set RAG_LLM, OPENAI_API_KEY"
                         " or OPENAI_BASE_URL before starting to change it)")
         with gr.Accordion("Add articles", open=False, elem_id="upload"):
@@ -108,7 +112,7 @@ def build(bot: Assistant) -> gr.Blocks:
             ingest = gr.Button("Ingest files", elem_id="ingest")
             ingest_report = gr.Markdown(elem_id="ingest-report")
 
-        inputs = [box, chatbot, history, top_k, date_from, date_to]
+        inputs = [box, chatbot, history, top_k, date_from, date_to, as_of]
         # The events serve this page only: none is a public API (nor listed in the page before login).
         private = {"api_visibility": "private"}
         box.submit(respond, inputs, [box, chatbot, history], **private)

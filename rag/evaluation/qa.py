@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag.dates import as_of
 from rag.errors import InputError
 
 
@@ -26,6 +27,7 @@ class QAItem:
     choices: list[str] = field(default_factory=list)
     answerable: bool = True
     category: str = ""
+    date: str = ""  # the reference date the question is asked on (ISO), "" for today
 
     @property
     def correct_choice(self) -> int | None:
@@ -70,10 +72,20 @@ def parse_line(line: str, number: int) -> QAItem:
         raise ValueError('no "answer" (set "answerable": false for questions the corpus cannot answer)')
     item = QAItem(id=str(record.get("id") or f"line-{number}"), question=question, answers=answers,
                   gold=_strings(record.get("gold"), "gold"), choices=_strings(record.get("choices"), "choices"),
-                  answerable=answerable, category=str(record.get("category") or ""))
+                  answerable=answerable, category=str(record.get("category") or ""),
+                  date=_date(record.get("date")))
     if item.choices and item.answerable and item.correct_choice is None:
         raise ValueError('"answer" is not one of the "choices"')
     return item
+
+
+def _date(value) -> str:
+    if not value:
+        return ""
+    try:
+        return as_of(str(value)).isoformat()
+    except InputError:
+        raise ValueError(f'"date" must be YYYY-MM-DD or YYYY/MM/DD, not {value!r}') from None
 
 
 def load(path: Path) -> QASet:

@@ -27,6 +27,7 @@ class QuestionResult:
     id: str
     question: str
     category: str
+    date: str
     gold_answers: list[str]
     gold: list[str]
     choices: list[str]
@@ -136,13 +137,13 @@ def ranked_keys(passages, gold: list[str]) -> list[str]:
 
 
 def run_one(bot: Assistant, item: QAItem, use_judge: bool = False) -> QuestionResult:
-    result = QuestionResult(id=item.id, question=item.question, category=item.category,
+    result = QuestionResult(id=item.id, question=item.question, category=item.category, date=item.date,
                             gold_answers=item.answers, gold=item.gold, choices=item.choices,
                             answerable=item.answerable)
     started = time.perf_counter()
     try:
-        answer = bot.ask(item.question)
-        passages = bot.retrieve(answer.query, max(RETRIEVAL_DEPTH, bot.settings.top_k))
+        answer = bot.ask(item.question, as_of=item.date or None)
+        passages = bot.retrieve(answer.query, max(RETRIEVAL_DEPTH, bot.settings.top_k), as_of=item.date or None)
         if item.choices:
             result.choice = bot.answerer.choose(item.question, item.choices, passages)
             if result.choice is None:
@@ -191,8 +192,8 @@ def evaluate(qa_path: Path, bot: Assistant | None = None, corpus: Path | None = 
     report = EvalReport(qa_file=str(qa_path), backend=bot.backend, index=bot.store.where,
                         started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                         machine=f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
-                        settings={"top_k": s.top_k, "min_score": s.min_score, "chunk_tokens": s.chunk_tokens,
-                                  "chunk_overlap": s.chunk_overlap, "embedding": bot.embed_model.model_name},
+                        settings={**s.model_dump(mode="json", exclude={"openai_api_key"}),
+                                  "embedding": bot.embed_model.model_name},
                         problems=qa.problems, results=[])
     started = time.perf_counter()
     try:

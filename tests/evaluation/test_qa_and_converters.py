@@ -71,3 +71,12 @@ def test_rgb_is_converted_with_positive_passages_as_gold(tmp_path):
     assert [p["text"] for p in passages] == ["It was on July 21 2017.", "Unrelated."]  # deduplicated
     question = json.loads(qa_file.read_text())
     assert question["answer"] == ["July 21 2017", "Jul 21, 2017"] and question["gold"] == [passages[0]["url"]]
+
+
+def test_a_question_carries_its_reference_date(tmp_path):
+    path = tmp_path / "qa.jsonl"
+    path.write_text('{"question": "What happened this week?", "answer": "x", "date": "2022/10/06"}\n'
+                    '{"question": "Q?", "answer": "x", "date": "soon"}\n{"question": "R?", "answer": "x"}\n')
+    loaded = qa.load(path)
+    assert [i.date for i in loaded.items] == ["2022-10-06", ""]
+    assert loaded.problems == ["line 2: \"date\" must be YYYY-MM-DD or YYYY/MM/DD, not 'soon'"]

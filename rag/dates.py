@@ -1,0 +1,115 @@
+"""Time in questions: the reference date ("as of") and the dates a question names, as day ranges.
+
+Expressions are found and resolved by dateparser against the reference date, preferring the past (a
+news question's "in June" is the last June, not the next); dateparser also says how wide each one
+is (a day, a week, a month, a year), which becomes the range. "since"/"after" and "before"/"until"
+open the range on one side. A bare month name ("What did May say?", "March in the parade") is not
+taken for a date: it is too often a name or a verb.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.errors import InputError
+
+_MONTH_ALONE = re.compile(r"^(?:the\s+)?(January|February|March|April|May|June|July|August|September|October"
+                          r"|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)$", re.IGNORECASE)
+_SINCE = re.compile(r"\b(since|after|from)\s*$", re.IGNORECASE)
+_BEFORE = re.compile(r"\b(before|until|till|by)\s*$", re.IGNORECASE)
+_EDGE_WORDS = re.compile(r"^(?:(?:in|on|the|about|of|at)\s+)+|(?:\s+(?:in|on|the|of|at))+$", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"\b(yesterday|today|tonight)['’]s\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Inclusive day range; None leaves a side open. ``text`` is the words of the question it came from."""
+
+    start: dt.date | None
+    end: dt.date | None
+    text: str = ""
+
+    def contains(self, day: dt.date) -> bool:
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+    def distance(self, day: dt.date) -> int:
+        """Days from ``day`` to the range (0 inside it)."""
+        if self.start is not None and day < self.start:
+            return (self.start - day).days
+        if self.end is not None and day > self.end:
+            return (day - self.end).days
+        return 0
+
+
+def as_of(value: str | dt.date | None) -> dt.date:
+    """The reference date of a question: the given one (YYYY-MM-DD or YYYY/MM/DD), else today."""
+    if value is None or value == "":
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip().replace("/", "-")
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise InputError(f"the reference date '{value}' is not a date: use YYYY-MM-DD") from None
+
+
+def named_range(question: str, reference: dt.date) -> DateRange | None:
+    """The dates the question names, resolved against ``reference`` ("this week", "in June", "since
+    Monday", "on 3 March", "in 2022"), or None when it names none."""
+    question = _POSSESSIVE.sub(lambda m: m.group(1), question)
+    found = _search(question, reference)
+    for text, day in found:
+        text = text.strip()
+        core = _EDGE_WORDS.sub("", text)
+        if _MONTH_ALONE.match(core) and not re.search(rf"\b(in|since|after|before|until|last|this)\s+{core}\b",
+                                                      question, re.IGNORECASE):
+            continue
+        start, end = _span(text, day.date(), reference)
+        before = question[: question.find(text)]
+        if _SINCE.search(before):
+            return DateRange(start, reference, text)
+        if _BEFORE.search(before):
+            return DateRange(None, start - dt.timedelta(days=1), text)
+        return DateRange(start, end, text)
+    return None
+
+
+def _search(question: str, reference: dt.date) -> list[tuple[str, dt.datetime]]:
+    from dateparser.search import search_dates
+
+    settings = {"RELATIVE_BASE": dt.datetime.combine(reference, dt.time(12)), "PREFER_DATES_FROM": "past",
+                "RETURN_TIME_AS_PERIOD": True}
+    return search_dates(question, languages=["en"], settings=settings) or []
+
+
+def _span(text: str, day: dt.date, reference: dt.date) -> tuple[dt.date, dt.date]:
+    period = _period(text, reference)
+    if period == "year":
+        return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+    if period == "month":
+        return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    if period == "week":
+        monday = day - dt.timedelta(days=day.weekday())
+        return monday, monday + dt.timedelta(days=6)
+    return day, day
+
+
+@lru_cache(maxsize=4096)
+def _period(text: str, reference: dt.date) -> str:
+    return _parser(reference).get_date_data(text).period or "day"
+
+
+@lru_cache(maxsize=64)
+def _parser(reference: dt.date):
+    from dateparser.date import DateDataParser
+
+    settings = {"RELATIVE_BASE": dt.datetime.combine(reference, dt.time(12)), "PREFER_DATES_FROM": "past",
+                "RETURN_TIME_AS_PERIOD": True}
+    return DateDataParser(languages=["en"], settings=settings)

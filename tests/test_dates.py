@@ -1,0 +1,46 @@
+import datetime as dt
+
+import pytest
+
+from rag.dates import DateRange, as_of, named_range
+from rag.errors import InputError
+
+FRIDAY = dt.date(2022, 10, 14)
+D = dt.date
+
+
+@pytest.mark.parametrize("question,start,end", [
+    ("What happened this week?", D(2022, 10, 10), D(2022, 10, 16)),
+    ("What did Biden say last week?", D(2022, 10, 3), D(2022, 10, 9)),
+    ("What did the minister say last month?", D(2022, 9, 1), D(2022, 9, 30)),
+    ("What was decided yesterday?", D(2022, 10, 13), D(2022, 10, 13)),
+    ("What was in yesterday's vote?", D(2022, 10, 13), D(2022, 10, 13)),
+    ("What happened in June?", D(2022, 6, 1), D(2022, 6, 30)),  # the last June, not the next
+    ("Who won the most races in 2021?", D(2021, 1, 1), D(2021, 12, 31)),
+    ("What has changed since Monday?", D(2022, 10, 10), FRIDAY),
+    ("What did the court rule on 3 March?", D(2022, 3, 3), D(2022, 3, 3)),
+    ("What did the Fed do on Wednesday?", D(2022, 10, 12), D(2022, 10, 12)),
+    ("What happened before June?", None, D(2022, 5, 31)),
+])
+def test_dates_in_questions_become_ranges(question, start, end):
+    found = named_range(question, FRIDAY)
+    assert (found.start, found.end) == (start, end), found
+
+
+@pytest.mark.parametrize("question", ["What is the latest news about the strike?", "What did May say?",
+                                      "Who will March in the parade?", "How many countries opposed it?"])
+def test_questions_without_a_date_name_none(question):
+    assert named_range(question, FRIDAY) is None
+
+
+def test_the_reference_date_is_today_unless_given():
+    assert as_of(None) == dt.date.today() and as_of("") == dt.date.today()
+    assert as_of("2022/10/06") == as_of("2022-10-06") == D(2022, 10, 6)
+    with pytest.raises(InputError, match="YYYY-MM-DD"):
+        as_of("last spring")
+
+
+def test_distance_to_a_range():
+    week = DateRange(D(2022, 10, 3), D(2022, 10, 9))
+    assert week.distance(D(2022, 10, 5)) == 0 and week.distance(D(2022, 10, 1)) == 2
+    assert week.distance(D(2022, 10, 12)) == 3 and DateRange(None, D(2022, 1, 1)).distance(D(2021, 1, 1)) == 0
