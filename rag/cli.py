@@ -135,6 +135,38 @@ def eval_command(
         raise typer.Exit(130)
 
 
+@app.command("compare")
+def compare_command(
+    run_a: Annotated[Path, typer.Argument(help="Report folder of run A (the baseline).")],
+    run_b: Annotated[Path, typer.Argument(help="Report folder of run B.")],
+    out: Annotated[Path | None, typer.Option(help="Folder for compare.json and compare.html (default: RUN_B).")] = None,
+    fail_if_worse: Annotated[list[str] | None, typer.Option(help="Exit 1 when B is significantly worse on this"
+                                                           " metric (repeatable), e.g. mrr@10.")] = None,
+) -> None:
+    """Compare two evaluation runs (also `rag eval compare A B`): paired intervals, p-values, changed questions."""
+    from rag.evaluation.compare import compare, write
+
+    try:
+        result = compare(run_a, run_b)
+        json_path, html_path = write(result, out or run_b)
+    except RagError as error:
+        _fail(error)
+    console.print(f"{'metric':<28} {'A':>7} {'B':>7} {'B - A':>8}  95% interval      p")
+    for name, d in result.metrics.items():
+        mark = " *" if d.significant else ""
+        console.print(f"{name:<28} {d.a:7.3f} {d.b:7.3f} {d.diff:+8.3f}  [{d.low:+.3f}, {d.high:+.3f}]"
+                      f"  {d.p:.3f}{mark}")
+    for key, (a, b) in result.config_differences.items():
+        console.print(f"config differs: {escape(key)}: {escape(str(a))} -> {escape(str(b))}")
+    if result.only_in_a or result.only_in_b:
+        console.print(f"only in A: {len(result.only_in_a)} questions; only in B: {len(result.only_in_b)}")
+    console.print(f"{len(result.changed)} questions changed; wrote {json_path} and {html_path}")
+    worse = [metric for metric in fail_if_worse or [] if result.worse(metric)]
+    if worse:
+        err.print(f"[bold red]worse:[/] B is significantly worse than A on {', '.join(worse)}")
+        raise typer.Exit(1)
+
+
 @app.command()
 def settings() -> None:
     """Print the settings in force (secrets hidden)."""
@@ -142,6 +174,8 @@ def settings() -> None:
 
 
 def main() -> None:
+    if sys.argv[1:3] == ["eval", "compare"]:  # `rag eval compare A B` is `rag compare A B`
+        del sys.argv[1]
     try:
         app()
     except KeyboardInterrupt:

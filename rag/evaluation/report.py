@@ -92,7 +92,10 @@ def write(report: EvalReport, out_dir: Path) -> tuple[Path, Path]:
 
 def render_html(report: EvalReport, data: dict) -> str:
     e = html.escape
-    summary = "".join(f"<tr><th>{e(LABELS.get(k, k))}</th><td>{fmt(v)}</td></tr>" for k, v in data["metrics"].items())
+    ci = data["intervals"]
+    summary = "".join(f"<tr><th>{e(LABELS.get(k, k))}</th><td>{fmt(v)}"
+                      f"{f' [{ci[k][0]:.2f}, {ci[k][1]:.2f}]' if k in ci and v is not None else ''}</td></tr>"
+                      for k, v in data["metrics"].items())
     cats = data["by_category"]
     cat_keys = ["questions", "hit@5", "mrr@10", "f1", "choice_accuracy", "false_refusal_rate", "pass_rate"]
     cat_table = "<tr><th>category</th>" + "".join(f"<th>{e(LABELS[k])}</th>" for k in cat_keys) + "</tr>" + "".join(
@@ -121,7 +124,7 @@ figure{{display:inline-block;margin:8px}}
 <p>QA file <code>{e(report.qa_file)}</code> · backend <b>{e(report.backend)}</b> · index {e(report.index)} ·
 started {e(report.started)} · {report.seconds:.1f} s · {e(report.machine)}
 {' · <b>interrupted: partial results</b>' if report.interrupted else ''}</p>
-<p>settings: {e(json.dumps(report.settings))}</p>
+<p>configuration: {e(json.dumps(report.config))}</p>
 <h2>Summary</h2><table id="summary">{summary}</table>
 <h2>By category</h2><table id="categories">{cat_table}</table>
 <h2>Plots</h2>{images}

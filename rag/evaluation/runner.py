@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import platform
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -17,6 +19,7 @@ from rag.evaluation import metrics as m
 from rag.evaluation.choices import by_evidence
 from rag.evaluation.judge import judge
 from rag.evaluation.qa import QAItem, load
+from rag.evaluation.stats import interval
 
 RETRIEVAL_DEPTH = 30  # passages searched for the article-level ranking (hit@10 needs 10 articles)
 KS = (1, 3, 5, 10)
@@ -27,11 +30,11 @@ class QuestionResult:
     id: str
     question: str
     category: str
-    date: str
     gold_answers: list[str]
     gold: list[str]
     choices: list[str]
     answerable: bool
+    date: str = ""  # the reference date the question was asked on
     answer: str = ""
     refused: bool = False
     error: str = ""
@@ -64,9 +67,9 @@ class EvalReport:
     qa_file: str
     backend: str
     index: str
+    config: dict  # what decides the results: settings, models, index fingerprint, code commit
     started: str
     machine: str
-    settings: dict
     problems: list[str]
     results: list[QuestionResult]
     interrupted: bool = False
@@ -85,41 +88,66 @@ class EvalReport:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["metrics"] = self.metrics
+        data["intervals"] = intervals(self.results)
         data["by_category"] = self.by_category()
         for row, result in zip(data["results"], self.results, strict=True):
             row["passed"] = result.passed
         return data
 
 
+RATES = ["hit@1", "hit@3", "hit@5", "hit@10", "recall@1", "recall@3", "recall@5", "recall@10", "mrr@10",
+         "exact_match", "f1", "choice_accuracy", "cited_gold_share", "citations_hold_answer",
+         "refusal_rate_unanswerable", "false_refusal_rate", "pass_rate", "judge_faithfulness", "judge_correctness"]
+
+
+def per_question(results: list[QuestionResult]) -> dict[str, dict[str, float]]:
+    """Every rate as each question's own value ({metric: {question id: value}}), for the questions it
+    applies to: a rate is the mean of these, its interval and a comparison resample them."""
+    out: dict[str, dict[str, float]] = {name: {} for name in RATES}
+    for r in results:
+        if r.error:
+            continue
+        out["pass_rate"][r.id] = float(r.passed)
+        if not r.answerable:
+            out["refusal_rate_unanswerable"][r.id] = float(r.refused)
+            continue
+        out["false_refusal_rate"][r.id] = float(r.refused)
+        if r.gold:
+            for k in KS:
+                out[f"hit@{k}"][r.id] = m.hit_at(r.ranked_articles, set(r.gold), k)
+                out[f"recall@{k}"][r.id] = m.recall_at(r.ranked_articles, set(r.gold), k)
+            out["mrr@10"][r.id] = m.reciprocal_rank(r.ranked_articles, set(r.gold), 10)
+        for name, value in (("exact_match", r.exact_match), ("f1", r.f1), ("cited_gold_share", r.cited_gold_share),
+                            ("judge_faithfulness", r.judge_faithful), ("judge_correctness", r.judge_correct)):
+            if value is not None:
+                out[name][r.id] = float(value)
+        if r.choice_correct is not None:
+            out["choice_accuracy"][r.id] = float(r.choice_correct)
+        if r.citations_hold_answer is not None:
+            out["citations_hold_answer"][r.id] = float(r.citations_hold_answer)
+    return out
+
+
 def summarize(results: list[QuestionResult]) -> dict:
-    answerable = [r for r in results if r.answerable and not r.error]
-    unanswerable = [r for r in results if not r.answerable and not r.error]
-    with_gold = [r for r in answerable if r.gold]
+    values = per_question(results)
     seconds = [r.seconds for r in results if not r.error]
     out = {"questions": len(results), "errors": sum(bool(r.error) for r in results),
-           "with_gold_articles": len(with_gold)}
-    for k in KS:
-        out[f"hit@{k}"] = m.mean([m.hit_at(r.ranked_articles, set(r.gold), k) for r in with_gold])
-        out[f"recall@{k}"] = m.mean([m.recall_at(r.ranked_articles, set(r.gold), k) for r in with_gold])
-    out["mrr@10"] = m.mean([m.reciprocal_rank(r.ranked_articles, set(r.gold), 10) for r in with_gold])
-    out["exact_match"] = m.mean([r.exact_match for r in answerable])
-    out["f1"] = m.mean([r.f1 for r in answerable])
-    out["choice_accuracy"] = m.mean([float(r.choice_correct) for r in answerable if r.choice_correct is not None])
-    out["cited_gold_share"] = m.mean([r.cited_gold_share for r in answerable])
-    out["citations_hold_answer"] = m.mean([float(r.citations_hold_answer) for r in answerable
-                                           if r.citations_hold_answer is not None])
-    out["refusal_rate_unanswerable"] = m.mean([float(r.refused) for r in unanswerable])
-    out["false_refusal_rate"] = m.mean([float(r.refused) for r in answerable])
-    out["pass_rate"] = m.mean([float(r.passed) for r in results if not r.error])
+           "with_gold_articles": len(values["mrr@10"])}
+    out.update({name: m.mean(list(values[name].values())) for name in RATES})
     out["latency_p50_s"] = m.percentile(seconds, 0.5)
     out["latency_p95_s"] = m.percentile(seconds, 0.95)
-    out["judge_faithfulness"] = m.mean([r.judge_faithful for r in answerable])
-    out["judge_correctness"] = m.mean([r.judge_correct for r in answerable])
     tokens = [r.usage for r in results if r.usage]
     if tokens:
         out["prompt_tokens"] = sum(u.get("prompt_tokens", 0) for u in tokens)
         out["completion_tokens"] = sum(u.get("completion_tokens", 0) for u in tokens)
     return out
+
+
+def intervals(results: list[QuestionResult]) -> dict[str, list[float]]:
+    """The 95% bootstrap interval of every rate that applies to some question."""
+    found = {name: interval(list(values.values())) for name, values in per_question(results).items()}
+    return {name: [round(lo, 4), round(hi, 4)] for name, (lo, hi) in
+            ((n, ci) for n, ci in found.items() if ci is not None)}
 
 
 def gold_matches(article, gold: list[str]) -> set[str]:
@@ -176,6 +204,21 @@ def run_one(bot: Assistant, item: QAItem, use_judge: bool = False) -> QuestionRe
     return result
 
 
+def config(bot: Assistant) -> dict:
+    """Everything that decides a run's results, so that compare can say what two runs differ in."""
+    articles = bot.store.indexed_articles()
+    fingerprint = hashlib.sha256("".join(f"{k}:{a.content_hash};" for k, a in sorted(articles.items()))
+                                 .encode()).hexdigest()[:16]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
+                                cwd=Path(__file__).parent, check=False).stdout.strip()
+    except OSError:
+        commit = ""
+    return {"settings": bot.settings.model_dump(mode="json", exclude={"openai_api_key"}),
+            "embedding": bot.embed_model.model_name, "backend": bot.backend, "commit": commit,
+            "index": {"articles": len(articles), "passages": bot.store.count(), "fingerprint": fingerprint}}
+
+
 def evaluate(qa_path: Path, bot: Assistant | None = None, corpus: Path | None = None, limit: int | None = None,
              on_progress: Callable[[int, int], None] | None = None, use_judge: bool = False) -> EvalReport:
     """Every question of the QA file through ``bot``; Ctrl-C stops and keeps what was finished.
@@ -188,12 +231,9 @@ def evaluate(qa_path: Path, bot: Assistant | None = None, corpus: Path | None = 
     if corpus:
         bot.ingest(corpus)
     items = qa.items[:limit] if limit else qa.items
-    s = bot.settings
-    report = EvalReport(qa_file=str(qa_path), backend=bot.backend, index=bot.store.where,
+    report = EvalReport(qa_file=str(qa_path), backend=bot.backend, index=bot.store.where, config=config(bot),
                         started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                         machine=f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
-                        settings={**s.model_dump(mode="json", exclude={"openai_api_key"}),
-                                  "embedding": bot.embed_model.model_name},
                         problems=qa.problems, results=[])
     started = time.perf_counter()
     try:
