@@ -36,7 +36,7 @@ class Settings(BaseSettings):
                             " before they are fused (at least top_k).")
     recency_days: int = Field(7, ge=0, le=3650, description="Articles dated this many days before the"
                               " reference date (or after it) count as current.")
-    recency_weight: float = Field(1.0, ge=0, le=10, description="Weight of the nearness-in-time ranking in"
+    recency_weight: float = Field(2.0, ge=0, le=10, description="Weight of the nearness-in-time ranking in"
                                   " the fusion when the question names no date (0: off).")
     date_cue_weight: float = Field(2.0, ge=0, le=10, description="Weight of the ranking by nearness to the"
                                    " dates a question names ('this week', 'in June').")
