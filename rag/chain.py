@@ -181,7 +181,7 @@ class Assistant:
         verified = citations.CitationFilter(len(relevant))
         text = yield from _shown(reply.pieces, verified, clock)
         refused = citations.is_refusal(text)
-        text = REFUSAL if refused else text
+        text = (REFUSAL + _filtered(date_from, date_to)) if refused else text
         return Answer(
             question=question, text=text, backend=self.backend, refused=refused, query=query,
             as_of=reference.isoformat(),
@@ -189,6 +189,14 @@ class Assistant:
             short="" if refused else reply.short, usage=dict(reply.usage), timings=clock.done(),
             history=[*history, {"role": "user", "content": question}, {"role": "assistant", "content": text}],
             retrieved=[citations.source(i, p, "") for i, p in enumerate(passages, start=1)])
+
+
+def _filtered(date_from: str, date_to: str) -> str:
+    """What a refusal adds when a date filter limited the search: the user may have filtered it away."""
+    if not (date_from or date_to):
+        return ""
+    span = f"from {date_from}" * bool(date_from) + " " * bool(date_from and date_to) + f"to {date_to}" * bool(date_to)
+    return f" Only articles dated {span} were searched; undated articles are left out by a date filter."
 
 
 def _shown(pieces, verified: citations.CitationFilter, clock: _Clock) -> Generator[str, None, str]:

@@ -119,6 +119,8 @@ def test_date_filters_limit_the_articles_searched(built):
                                       date_from="2024-01-01").text
     answer = built.ask("What interest rate did the central bank set?", date_to="2023-12-31")
     assert answer.refused  # the only article that says it is dated 2024-03-01
+    assert answer.text == (f"{REFUSAL} Only articles dated to 2023-12-31 were searched; undated articles are"
+                           " left out by a date filter.") and answer.sources == []
     with pytest.raises(InputError, match="YYYY-MM-DD"):
         built.ask("What interest rate?", date_from="last spring")
 
