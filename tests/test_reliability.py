@@ -141,19 +141,29 @@ def passage_ids(data_dir: Path) -> list[str]:
     return [pid for pid, _, _ in bot.store.passages(include=[])]
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_kill_9_at_a_random_point_of_an_ingest_loses_nothing_and_duplicates_nothing(tmp_path, seed):
-    folder = tmp_path / "corpus"
+def long_articles(folder: Path, count: int) -> Path:
+    """``count`` articles of about 5 passages each: an ingest long enough to be killed in the middle."""
     folder.mkdir()
-    for i in range(40):
+    for i in range(count):
         (folder / f"a{i}.md").write_text(f"---\ntitle: Article {i}\n---\n" + f"Sentence {i} about ports. " * 150)
+    return folder
+
+
+def kill_ingest_after(folder: Path, data_dir: Path, seconds: float) -> None:
+    """Start `rag ingest folder` and kill -9 it after ``seconds``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env["RAG_DATA_DIR"] = str(tmp_path / "index")
+    env["RAG_DATA_DIR"] = str(data_dir)
     proc = subprocess.Popen([sys.executable, "-c", "from rag.cli import main; main()", "ingest", str(folder)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(random.Random(seed).uniform(4.0, 9.0))  # past start-up, inside the writing
+    time.sleep(seconds)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_kill_9_at_a_random_point_of_an_ingest_loses_nothing_and_duplicates_nothing(tmp_path, seed):
+    folder = long_articles(tmp_path / "corpus", 40)
+    kill_ingest_after(folder, tmp_path / "index", random.Random(seed).uniform(4.0, 9.0))  # inside the writing
     finish = rag_cli("ingest", str(folder), "--json", env_extra={"RAG_DATA_DIR": str(tmp_path / "index")})
     assert finish.returncode == 0, finish.stderr[-2000:]
     report = json.loads(finish.stdout)

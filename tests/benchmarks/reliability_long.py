@@ -13,13 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,7 +23,13 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from rag import Assistant, Settings  # noqa: E402
-from tests.test_reliability import good_articles, hostile_files, rag_cli  # noqa: E402
+from tests.test_reliability import (  # noqa: E402
+    good_articles,
+    hostile_files,
+    kill_ingest_after,
+    long_articles,
+    rag_cli,
+)
 
 TEMPLATES = {
     "md": '---\ntitle: "Truncated harbour"\ndate: 2024-02-03\nurl: https://example.org/t\n---\n# Head\n\nBody text.\n',
@@ -71,19 +73,10 @@ def fuzz(work: Path, good: int, rng: random.Random) -> dict:
 
 
 def kills(work: Path, times: int, rng: random.Random) -> dict:
-    folder = work / "kill"
-    folder.mkdir()
-    for i in range(120):
-        (folder / f"a{i}.md").write_text(f"---\ntitle: Article {i}\n---\n" + f"Sentence {i} about ports. " * 150)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env["RAG_DATA_DIR"] = str(work / "kill-index")
+    folder = long_articles(work / "kill", 120)
     bad = 0
     for _ in range(times):
-        proc = subprocess.Popen([sys.executable, "-c", "from rag.cli import main; main()", "ingest", str(folder)],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(3.0, 15.0))
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+        kill_ingest_after(folder, work / "kill-index", rng.uniform(3.0, 15.0))
         store = Assistant(Settings(data_dir=work / "kill-index")).store
         ids = [pid for pid, _, _ in store.passages(include=[])]
         bad += len(ids) != len(set(ids))
