@@ -185,3 +185,13 @@ def test_with_no_article_near_the_reference_date_nothing_moves_and_undated_ones_
 def test_a_bad_reference_date_is_a_one_line_error(built):
     with pytest.raises(InputError, match="YYYY-MM-DD"):
         built.ask("What happened?", as_of="next Tuesday")
+
+
+def test_a_chain_of_follow_ups_leans_on_the_topic_not_on_each_other(built):
+    first = built.ask("How did the US vote on the UN resolution?")
+    china = built.ask("And China?", history=first.history)
+    russia = built.ask("And Russia?", history=china.history)
+    assert russia.query == "How did the US vote on the UN resolution? And Russia?"  # not "... And China? And Russia?"
+    new = built.ask("What interest rate did the central bank set?", history=russia.history)
+    rates = built.ask("And inflation?", history=new.history)
+    assert rates.query == "What interest rate did the central bank set? And inflation?"  # a new topic began
