@@ -174,7 +174,7 @@ class Assistant:
         self.store.collection()  # a missing or mismatched index fails here, with its message
         query = self.answerer.condense(question, history)
         clock.lap("condense")
-        passages = self.retriever.retrieve(query, top_k, date_from, date_to, self.time_prior(query, reference))
+        passages = self.retrieve(query, top_k, date_from, date_to, reference)
         relevant = self.gate.postprocess(passages, query)
         clock.lap("retrieve")
         reply = self.answerer.reply(question, query, history, relevant) if relevant else Reply.refusal()
@@ -195,7 +195,7 @@ def _filtered(date_from: str, date_to: str) -> str:
     """What a refusal adds when a date filter limited the search: the user may have filtered it away."""
     if not (date_from or date_to):
         return ""
-    span = f"from {date_from}" * bool(date_from) + " " * bool(date_from and date_to) + f"to {date_to}" * bool(date_to)
+    span = " ".join(part for part in (date_from and f"from {date_from}", date_to and f"to {date_to}") if part)
     return f" Only articles dated {span} were searched; undated articles are left out by a date filter."
 
 

@@ -77,6 +77,16 @@ def make_corpus(target: Path) -> Path:
 
 
 @pytest.fixture
+def stub():
+    """A local OpenAI-compatible server (tests/openai_stub.py), stopped after the test."""
+    from tests.openai_stub import StubLLM
+
+    server = StubLLM()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def corpus_dir(tmp_path) -> Path:
     return make_corpus(tmp_path / "corpus")
 

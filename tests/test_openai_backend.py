@@ -5,14 +5,6 @@ import pytest
 from rag import Assistant, Settings
 from rag.answer import REFUSAL
 from rag.errors import BackendError, ConfigError
-from tests.openai_stub import StubLLM
-
-
-@pytest.fixture
-def stub():
-    server = StubLLM()
-    yield server
-    server.stop()
 
 
 def assistant(built, stub, **options) -> Assistant:

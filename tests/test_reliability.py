@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from rag import Assistant, BackendError, Settings
-from tests.openai_stub import StubLLM
+from tests.test_openai_backend import assistant
 
 PEAK_MB = 1500  # the bound on an ingest's peak memory, whatever the files hold
 
@@ -195,17 +195,9 @@ def test_twenty_threads_with_follow_ups_on_one_assistant_never_cross_talk(built)
     assert "abstention" in alone["How did the US vote on the UN resolution?"]
 
 
-@pytest.fixture
-def stub():
-    server = StubLLM()
-    yield server
-    server.stop()
-
-
-def llm_bot(built, stub, **options) -> Assistant:
-    base = {"data_dir": built.settings.data_dir, "llm": "openai", "openai_base_url": stub.url,
-            "openai_model": "stub-model", "llm_max_retries": 1, "llm_timeout": 2}
-    return Assistant(Settings(**{**base, **options}))
+def llm_bot(built, stub) -> Assistant:
+    """The OpenAI path against the stub, failing fast: one retry, 2 s per request."""
+    return assistant(built, stub, llm_max_retries=1, llm_timeout=2)
 
 
 def test_concurrent_llm_requests_each_get_their_own_usage(built, stub):
