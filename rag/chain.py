@@ -119,6 +119,16 @@ class Assistant:
                             str(m.get("url", "")), str(m.get("source", "")), str(m.get("path", "")),
                             int(m.get("passages") or 0)) for m in rows]
 
+    def delete_article(self, article_id: str) -> int:
+        """Remove one article's passages (an API's DELETE); returns how many went, 0 when none had it.
+
+        Re-ingesting the folder it came from brings it back."""
+        found = sum(1 for _ in self.store.passages(include=[], where={"article_id": article_id}))
+        if found:
+            self.store.delete_articles([article_id])
+            self.retriever.invalidate()
+        return found
+
     def recent_titles(self, limit: int = 3) -> list[str]:
         return list(dict.fromkeys(a.title for a in self.articles()))[:limit]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from starlette.middleware import Middleware
 
 from rag import Assistant, RagError
 from ui import render, uploads
+from ui.access import is_loopback
 from ui.login import LoginThrottle
 
 TITLE = "Ask the articles"
@@ -127,7 +127,7 @@ def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, user: str 
            password: str | None = None, block: bool = True) -> gr.Blocks:
     """Serve the app; any address but loopback needs a username and password."""
     auth = (user, password) if user and password else None
-    if not _is_loopback(host) and not auth:
+    if not is_loopback(host) and not auth:
         raise RagError(f"serving on {host} exposes the corpus to the network: set RAG_UI_USER and"
                        " RAG_UI_PASSWORD (or bind 127.0.0.1)")
     app = build(bot)
@@ -143,11 +143,3 @@ def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, user: str 
                        " use? pass --port or set RAG_UI_PORT") from err
     return app
 
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

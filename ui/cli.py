@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from rich.markup import escape
 
@@ -17,13 +17,31 @@ from ui.uploads import upload_dir
 
 
 class UISettings(BaseSettings):
-    """Where the web chat listens (env prefix RAG_UI_)."""
+    """Where the web chat listens (env prefix RAG_UI_) and the API keys of `rag serve` (RAG_API_KEYS)."""
 
     model_config = SettingsConfigDict(env_prefix="RAG_UI_", env_file=".env", extra="ignore")
     host: str = "127.0.0.1"
     port: int = 7860
     user: str | None = None
     password: SecretStr | None = None
+    api_keys: SecretStr | None = Field(None, validation_alias=AliasChoices("RAG_API_KEYS", "RAG_UI_API_KEYS"),
+                                       description="Keys for /v1 of `rag serve`, comma-separated.")
+
+
+def _prepared(corpus: Path | None) -> Assistant:
+    """An Assistant whose index is up to date with the corpus (and with uploads a kill cut short)."""
+    bot = Assistant()
+    folder = corpus or bot.settings.corpus_dir
+    if Path(folder).exists():
+        report = bot.ingest(folder)
+        console.print(f"index: {escape(report.summary())}")
+    uploaded = upload_dir(bot.settings.data_dir)
+    if uploaded.is_dir():  # finishes an upload that a crash or kill cut short
+        console.print(f"uploads: {escape(bot.ingest(uploaded).summary())}")
+    if not Path(folder).exists() and not bot.stats().passages:
+        raise RagError(f"no corpus at {folder} and no index yet: give a corpus folder, e.g."
+                       " `rag chat corpus/`")
+    return bot
 
 
 @app.command()
@@ -35,21 +53,38 @@ def chat(
     """Start the web chat, bringing the index up to date with the corpus first."""
     ui = UISettings()
     try:
-        bot = Assistant()
-        folder = corpus or bot.settings.corpus_dir
-        if Path(folder).exists():
-            report = bot.ingest(folder)
-            console.print(f"index: {escape(report.summary())}")
-        uploaded = upload_dir(bot.settings.data_dir)
-        if uploaded.is_dir():  # finishes an upload that a crash or kill cut short
-            console.print(f"uploads: {escape(bot.ingest(uploaded).summary())}")
-        if not Path(folder).exists() and not bot.stats().passages:
-            raise RagError(f"no corpus at {folder} and no index yet: give a corpus folder, e.g."
-                           " `rag chat corpus/`")
+        bot = _prepared(corpus)
         from ui.app import launch
 
         password = ui.password.get_secret_value() if ui.password else None
         launch(bot, host or ui.host, port or ui.port, ui.user, password)
+    except RagError as error:
+        err.print(f"[bold red]error:[/] {escape(str(error))}")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def serve(
+    corpus: Annotated[Path | None, typer.Argument(help="Corpus to ingest first (default: RAG_CORPUS_DIR).")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 7860).")] = None,
+    ingest: Annotated[bool, typer.Option(help="Bring the index up to date with the corpus first.")] = True,
+) -> None:
+    """Serve the web chat at / and the HTTP API (OpenAI-compatible) at /v1 on one port.
+
+    Beyond loopback, RAG_API_KEYS (comma-separated) and RAG_UI_USER / RAG_UI_PASSWORD are required."""
+    from ui.access import check_exposure, parse_keys  # fastapi loads for `serve` only
+
+    ui = UISettings()
+    host = host or ui.host
+    keys = parse_keys(ui.api_keys.get_secret_value() if ui.api_keys else None)
+    login = (ui.user, ui.password.get_secret_value()) if ui.user and ui.password else None
+    try:
+        check_exposure(host, keys, login)  # before the model loads: a refusal is immediate
+        bot = _prepared(corpus) if ingest else Assistant()
+        from ui.serve import run
+
+        run(bot, host, port or ui.port, keys, login)
     except RagError as error:
         err.print(f"[bold red]error:[/] {escape(str(error))}")
         raise typer.Exit(1) from None

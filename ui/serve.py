@@ -1,0 +1,51 @@
+"""``rag serve``: one uvicorn server, one port: the web chat at ``/``, the HTTP API under ``/v1``.
+
+Gradio already runs on FastAPI, so the API is a FastAPI app with the Gradio app mounted beside its
+routes, not a second server. Bound beyond loopback, the API wants a key and the chat its login.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI
+
+from rag import Assistant, RagError
+from ui import api, api_errors, render
+from ui.access import check_exposure
+from ui.app import build
+from ui.login import LoginThrottle
+
+
+def server_app(bot: Assistant, keys: list[str], login: tuple[str, str] | None = None) -> FastAPI:
+    """The FastAPI app: /healthz, /docs, /v1 (locked by ``keys`` when given) and the web chat at /."""
+    app = FastAPI(title="rag-articles", version="1", redoc_url=None,
+                  description="A chat assistant over an article corpus, with citations: an OpenAI-compatible"
+                  " `/v1/chat/completions`, plus ask, search, ingest and the article list.")
+    api_errors.install(app)
+    app.include_router(api.health_router(bot))
+    app.include_router(api.router(bot, keys))
+    if login:
+        app.add_middleware(LoginThrottle)
+    chat = build(bot)
+    chat.queue(default_concurrency_limit=4)
+    # Mounted last: "/" would otherwise catch the API's paths.
+    return gr.mount_gradio_app(app, chat, path="/", auth=login, css=render.CSS, footer_links=[], ssr_mode=False,
+                               max_file_size=f"{int(bot.settings.max_file_mb)}mb")
+
+
+def run(bot: Assistant, host: str, port: int, keys: list[str], login: tuple[str, str] | None) -> None:
+    """Serve until stopped; refuses an address beyond loopback without both keys and a login."""
+    check_exposure(host, keys, login)
+    app = server_app(bot, keys, login)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"Web chat on http://{shown}:{port}/ · API on http://{shown}:{port}/v1 (docs: /docs)"
+          + (f" · API keys required, login for user '{login[0]}'" if login else "")
+          + (" · API keys required" if keys and not login else ""), flush=True)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    try:
+        server.run()
+    except SystemExit as err:  # uvicorn exits when it cannot bind
+        raise RagError(f"cannot serve on {host}:{port}: is the port in use? pass --port or set RAG_UI_PORT") \
+            from err
