@@ -4,7 +4,8 @@ bm25s is used directly rather than through llama-index's BM25Retriever, because 
 with its own regex and stemmer: BM25 would then disagree with the relevance gate and the answerer on
 what a word is ("U.S." vs "US", "favour" vs "favor"). The index is kept in the data directory between
 processes (37,545 passages: seconds to load, far longer to build) and rebuilt when the collection's
-passage count changes or an ingest invalidates it.
+passage count or generation (a mark every ingest or delete sets, in any process) changes, or an ingest
+invalidates it.
 """
 
 from __future__ import annotations
@@ -49,16 +50,16 @@ class BM25Index:
         self.store = store
         self.cache_dir = cache_dir
         self._index: _Index | None = None
-        self._count = -1
+        self._count: tuple[int, str] | None = None  # (passages, generation) the index was built from
         self._lock = threading.Lock()
 
     def search(self, query: str, top_k: int, low: int | None = None, high: int | None = None) -> list[Hit]:
         """Passages with a positive BM25 score for ``query``, best first, dated within [low, high]."""
         tokens = terms(query)
         with self._lock:
-            count = self.store.count()
+            count = (self.store.count(), self.store.generation())  # another process may have written
             if count != self._count:
-                self._index = self._load(count) if count else None
+                self._index = self._load(count) if count[0] else None
                 self._count = count
             index = self._index
         if index is None or not tokens:
@@ -76,16 +77,17 @@ class BM25Index:
     def invalidate(self) -> None:
         """Forget the index (after an ingest: an edited article may keep its passage count)."""
         with self._lock:
-            self._index, self._count = None, -1
+            self._index, self._count = None, None
             if self.cache_dir:
                 shutil.rmtree(self.cache_dir, ignore_errors=True)
 
-    def _load(self, count: int) -> _Index:
-        """The cached index when it was built from a collection of this size, else a new one."""
+    def _load(self, count: tuple[int, str]) -> _Index:
+        """The cached index when it was built from a collection of this size and generation, else a new one."""
         cache = self.cache_dir
         if cache and (cache / _META).exists():
             try:
-                if json.loads((cache / _META).read_text()).get("passages") == count:
+                meta = json.loads((cache / _META).read_text())
+                if (meta.get("passages"), meta.get("generation", "")) == count:
                     rows = json.loads((cache / "rows.json").read_text())
                     return _Index(bm25s.BM25.load(str(cache)), rows)
             except (OSError, ValueError, KeyError) as err:
@@ -104,14 +106,14 @@ class BM25Index:
         bm25.index(tokens, show_progress=False)
         return _Index(bm25, rows)
 
-    def _save(self, index: _Index, count: int) -> None:
+    def _save(self, index: _Index, count: tuple[int, str]) -> None:
         cache = self.cache_dir
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(dir=cache.parent))
             index.bm25.save(str(staging), show_progress=False)
             (staging / "rows.json").write_text(json.dumps(index.rows, ensure_ascii=False))
-            (staging / _META).write_text(json.dumps({"passages": count}))
+            (staging / _META).write_text(json.dumps({"passages": count[0], "generation": count[1]}))
             shutil.rmtree(cache, ignore_errors=True)
             staging.rename(cache)  # all or nothing: a reader never sees half a cache
         except OSError as err:

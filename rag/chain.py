@@ -103,7 +103,8 @@ class Assistant:
         """Bring the index in line with the articles under ``path`` (default: the corpus setting)."""
         report = ingest(Path(path or self.settings.corpus_dir), self.settings, self.store,
                         self.embed_model, rebuild=rebuild, on_progress=on_progress)
-        if report.changed or rebuild:
+        if report.changed or rebuild or report.passages_written:
+            self.store.touch()  # other processes over the same Chroma see the change
             self.retriever.invalidate()
         return report
 
@@ -126,6 +127,7 @@ class Assistant:
         found = sum(1 for _ in self.store.passages(include=[], where={"article_id": article_id}))
         if found:
             self.store.delete_articles([article_id])
+            self.store.touch()
             self.retriever.invalidate()
         return found
 

@@ -8,6 +8,7 @@ error that says how to rebuild, never silent garbage. Chroma's own embedding fun
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ class IndexedArticle:
 # What Chroma, its SQLite file or its server connection raise; anything else is a bug and stays one.
 STORE_ERRORS = (ChromaError, sqlite3.Error, httpx.HTTPError, ConnectionError)
 PAGE = 5000  # passages per Chroma read
+GENERATION = "generation"  # collection metadata: changes with every write
 
 
 class Store:
@@ -149,6 +151,22 @@ class Store:
         for start in range(0, len(article_ids), 500):
             chunk = article_ids[start : start + 500]
             self.call(collection.delete, where={"article_id": {"$in": chunk}})
+
+    def generation(self) -> str:
+        """A mark that changes with every write through ``touch``, read fresh from Chroma (one cheap call),
+        so another process over the same Chroma server can tell its caches are stale."""
+        if self._collection is None and not self.exists():
+            return ""
+        fresh = self.call(self.client.get_collection, self.settings.collection, embedding_function=None)
+        return str((fresh.metadata or {}).get(GENERATION, ""))
+
+    def touch(self) -> None:
+        """Record that the passages changed (after an ingest or a delete): a new ``generation``."""
+        if self._collection is None and not self.exists():  # a rebuild of nothing left no collection
+            return
+        collection = self.collection()
+        kept = {k: v for k, v in (collection.metadata or {}).items() if not k.startswith("hnsw:")}  # fixed at creation
+        self.call(collection.modify, metadata={**kept, GENERATION: uuid.uuid4().hex})
 
     def drop(self) -> None:
         """Delete the collection (``rag ingest --rebuild``); the data directory itself stays."""
