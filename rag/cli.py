@@ -89,7 +89,8 @@ def eval_command(
     corpus: Annotated[Path | None, typer.Option(help="Ingest this corpus first (into --data-dir).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for report.json, report.html (and converted data).")] = Path(
         "report"),
-    fmt: Annotated[str, typer.Option("--format", help="jsonl, or a benchmark to convert: realtimeqa, rgb.")] = "jsonl",
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, or a benchmark to convert: realtimeqa, rgb,"
+                                     " rgb-unanswerable (half the questions lose their answer passages).")] = "jsonl",
     split: Annotated[str, typer.Option(help="RealTime QA split: dev (tune), test (report), paper (the published"
                                        " baselines' weeks) or all.")] = "test",
     data_dir: Annotated[Path | None, typer.Option(help="Index to use (default: OUT/index with a corpus).")] = None,
@@ -105,11 +106,11 @@ def eval_command(
         if fmt == "realtimeqa":
             corpus_path, qa = converters.realtimeqa(qa, out / "data", split)
             corpus = corpus or corpus_path.parent
-        elif fmt == "rgb":
-            corpus_path, qa = converters.rgb(qa, out / "data")
+        elif fmt in ("rgb", "rgb-unanswerable"):
+            corpus_path, qa = converters.rgb(qa, out / "data", unanswerable=fmt == "rgb-unanswerable")
             corpus = corpus or corpus_path.parent
         elif fmt != "jsonl":
-            raise RagError(f"unknown --format '{fmt}': use jsonl, realtimeqa or rgb")
+            raise RagError(f"unknown --format '{fmt}': use jsonl, realtimeqa, rgb or rgb-unanswerable")
         overrides = {"data_dir": data_dir or out / "index"} if (data_dir or corpus) else {}
         bot = Assistant(Settings(**overrides))
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

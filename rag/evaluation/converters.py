@@ -78,30 +78,36 @@ def realtimeqa(source: Path, out: Path, split: str = "test") -> tuple[Path, Path
     return corpus, qa
 
 
-def rgb(source: Path, out: Path) -> tuple[Path, Path]:
+def rgb(source: Path, out: Path, unanswerable: bool = False) -> tuple[Path, Path]:
     """Corpus: every positive and negative passage (one article each, deduplicated by text).
-    QA: the questions, gold being the question's positive passages."""
+    QA: the questions, gold being the question's positive passages. With ``unanswerable``, every
+    second question's positive passages are left out of the corpus and it becomes ``answerable: false``
+    (its negatives stay, so the corpus still talks about its topic without saying the answer)."""
     data = Path(source) / "data" / "en_fact.json"
     if not data.is_file():
         raise InputError(f"{source} is not RGB (no data/en_fact.json): point at rgb-en-fact/")
     passages: dict[str, str] = {}  # text -> url
     questions = []
-    for line in data.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(data.read_text(encoding="utf-8").splitlines()):
         q = json.loads(line)
+        answerable = not (unanswerable and number % 2)
         gold = []
-        for kind in ("positive", "negative"):
+        hidden = set() if answerable else {t.strip() for t in q["positive"]}  # RGB repeats some in negatives
+        for kind in ("positive", "negative") if answerable else ("negative",):
             for i, text in enumerate(q[kind]):
                 text = text.strip()
-                if text and text not in passages:
+                if text and text not in passages and text not in hidden:
                     passages[text] = f"rgb://{q['id']}/{kind}/{i}"
                 if kind == "positive" and text:
                     gold.append(passages[text])
         answer = q["answer"]
         answers = [a for part in answer for a in (part if isinstance(part, list) else [part])] \
             if isinstance(answer, list) else [answer]
-        questions.append({"id": str(q["id"]), "question": q["query"], "answer": answers, "gold": gold,
-                          "category": "rgb-en"})
+        questions.append({"id": str(q["id"]), "question": q["query"], "answer": answers if answerable else [],
+                          "gold": gold, "answerable": answerable, "category": "rgb-en" if answerable
+                          else "rgb-en-unanswerable"})
     rows = [{"title": text[:80], "text": text, "url": url} for text, url in passages.items()]
-    corpus = _write_jsonl(Path(out) / "corpus" / "rgb-passages.jsonl", rows)
-    qa = _write_jsonl(Path(out) / "rgb-en.jsonl", questions)
+    name = "rgb-en-unanswerable" if unanswerable else "rgb-en"
+    corpus = _write_jsonl(Path(out) / "corpus" / f"{name}-passages.jsonl", rows)
+    qa = _write_jsonl(Path(out) / f"{name}.jsonl", questions)
     return corpus, qa

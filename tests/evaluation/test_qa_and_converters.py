@@ -73,6 +73,19 @@ def test_rgb_is_converted_with_positive_passages_as_gold(tmp_path):
     assert question["answer"] == ["July 21 2017", "Jul 21, 2017"] and question["gold"] == [passages[0]["url"]]
 
 
+def test_the_rgb_unanswerable_variant_takes_every_second_questions_answer_out_of_the_corpus(tmp_path):
+    (tmp_path / "rgb" / "data").mkdir(parents=True)
+    rows = [{"id": n, "query": f"Q{n}?", "answer": [f"A{n}"], "positive": [f"It was A{n}."],
+             "negative": [f"Unrelated {n}.", f"It was A{n}."]} for n in range(4)]
+    (tmp_path / "rgb" / "data" / "en_fact.json").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    corpus, qa_file = converters.rgb(tmp_path / "rgb", tmp_path / "out", unanswerable=True)
+    texts = {json.loads(line)["text"] for line in corpus.read_text().splitlines()}
+    assert texts == {"It was A0.", "It was A2.", "Unrelated 0.", "Unrelated 1.", "Unrelated 2.", "Unrelated 3."}
+    loaded = qa.load(qa_file)  # the QA file reads back: unanswerable questions need no answer
+    assert [(i.answerable, i.gold != []) for i in loaded.items] == [(True, True), (False, False)] * 2
+    assert not loaded.problems
+
+
 def test_a_question_carries_its_reference_date(tmp_path):
     path = tmp_path / "qa.jsonl"
     path.write_text('{"question": "What happened this week?", "answer": "x", "date": "2022/10/06"}\n'
