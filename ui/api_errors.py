@@ -51,11 +51,12 @@ def status_of(error: Exception) -> tuple[int, str]:
     return 500, "internal_error"
 
 
-def to_json(error: Exception) -> tuple[int, dict]:
+def to_json(error: Exception, log_it: bool = True) -> tuple[int, dict]:
     """The status and body for ``error``; anything unexpected is logged and shown without a traceback."""
     status, kind = status_of(error)
     if kind == "internal_error":
-        log.error("request failed", exc_info=error)
+        if log_it:
+            log.error("request failed", exc_info=error)
         message = f"internal error ({type(error).__name__}); the server log has the details"
     else:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -66,7 +67,7 @@ def install(app: FastAPI) -> None:
     """Register the handlers on the API app (the mounted web chat keeps Gradio's own)."""
 
     async def known(request: Request, error: Exception) -> JSONResponse:
-        status, body = to_json(error)
+        status, body = to_json(error, log_it=False)  # uvicorn logs an unexpected one with its traceback
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(body, status_code=status, headers=headers)
 

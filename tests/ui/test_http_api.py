@@ -371,6 +371,33 @@ def test_a_missing_index_is_a_503_with_the_message_that_says_what_to_do(tmp_path
         assert httpx.get(f"{url}/healthz").json()["passages"] == 0
 
 
+def test_a_bug_is_a_500_json_error_without_a_traceback(built):
+    from tests.scripted import ScriptedAnswerer
+
+    class Broken(ScriptedAnswerer):
+        def condense(self, question, history):
+            if question.startswith("Crash"):
+                raise RuntimeError("a bug in condense")
+            return question
+
+        def reply(self, question, query, history, passages):
+            made = super().reply(question, query, history, passages)
+            made.pieces = (piece if piece != "BOOM" else 1 / 0 for piece in self.pieces)
+            return made
+
+    bot = Assistant(Settings(data_dir=built.settings.data_dir, llm="extractive"),
+                    answerer=Broken(["The winner was Amos Kiprop [1]. ", "BOOM"]))
+    with in_thread(bot) as url:
+        for stream in (False, True):
+            got = httpx.post(f"{url}/v1/chat/completions", timeout=30, json={
+                "model": MODEL, "stream": stream, "messages": [{"role": "user", "content": "Crash " + MARATHON}]})
+            assert got.status_code == 500 and "Traceback" not in got.text and "a bug" not in got.text
+            assert got.json()["error"] == {"message": "internal error (RuntimeError); the server log has the"
+                                           " details", "type": "internal_error", "param": None, "code": None}
+        with pytest.raises(openai.APIError, match=r"internal error \(ZeroDivisionError\)"):
+            streamed(client(url), [{"role": "user", "content": MARATHON}])  # mid-stream: an error event
+
+
 def test_serve_with_a_chroma_server_down_stops_with_one_line(tmp_path):
     from ui.cli import app
 
