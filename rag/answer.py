@@ -42,6 +42,7 @@ class Answer:
     history: list[dict] = field(default_factory=list)
     retrieved: list[Source] = field(default_factory=list)  # every passage given to the answerer
     usage: dict[str, int] = field(default_factory=dict)  # LLM token counts, when the server tells
+    confidence: float | None = None  # 0-1: that the passages answer (the offline answerer's calibrated score)
 
     def to_dict(self) -> dict:
         return asdict(self)

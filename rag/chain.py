@@ -198,7 +198,8 @@ class Assistant:
             question=question, text=text, backend=self.backend, refused=refused, query=query,
             as_of=reference.isoformat(),
             sources=[] if refused else citations.sources(text, relevant, verified.order),
-            short="" if refused else reply.short, usage=dict(reply.usage), timings=clock.done(),
+            short="" if refused else reply.short, usage=dict(reply.usage), confidence=reply.confidence,
+            timings=clock.done(),
             history=[*history, {"role": "user", "content": question}, {"role": "assistant", "content": text}],
             retrieved=[citations.source(i, p, "") for i, p in enumerate(passages, start=1)])
 

@@ -19,6 +19,7 @@ class Reply:
     pieces: Iterable[str]
     short: str = ""
     usage: dict[str, int] = field(default_factory=dict)
+    confidence: float | None = None  # 0-1, how sure the backend is that the passages answer, if it can tell
 
     @classmethod
     def refusal(cls) -> Reply:

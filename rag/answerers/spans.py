@@ -186,7 +186,7 @@ def _lists(doc, found: list[Span]) -> list[Span]:
     runs, run = [], found[:1]
     for span in found[1:]:
         between = doc[run[-1].end:span.start].text.strip()
-        if re.fullmatch(r"(,|,? and|&|,? or)?\s*(the)?", between):
+        if re.fullmatch(r"(,|,?\s*and|&|,?\s*or)?\s*(the)?", between):
             run.append(span)
             continue
         runs.append(run)

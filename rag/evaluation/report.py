@@ -101,6 +101,11 @@ def render_html(report: EvalReport, data: dict) -> str:
     cat_table = "<tr><th>category</th>" + "".join(f"<th>{e(LABELS[k])}</th>" for k in cat_keys) + "</tr>" + "".join(
         f"<tr><td>{e(name)}</td>" + "".join(f"<td>{fmt(c.get(k))}</td>" for k in cat_keys) + "</tr>"
         for name, c in cats.items())
+    curve = "<tr><th>confidence threshold</th><th>answerable answered</th><th>unanswerable refused</th>" \
+        "<th>refusals that were right</th></tr>" + "".join(
+            f"<tr><td>{c['threshold']:.2f}</td><td>{fmt(c['answered_answerable'])}</td>"
+            f"<td>{fmt(c['refused_unanswerable'])}</td><td>{fmt(c['refusal_precision'])}</td></tr>"
+            for c in data["refusal_curve"])
     images = "".join(f'<figure><img alt="{e(title)}" src="{src}"><figcaption>{e(title)}</figcaption></figure>'
                      for title, src in plots(report).items())
     rows = []
@@ -128,6 +133,8 @@ started {e(report.started)} · {report.seconds:.1f} s · {e(report.machine)}
 <h2>Summary</h2><table id="summary">{summary}</table>
 <h2>By category</h2><table id="categories">{cat_table}</table>
 <h2>Plots</h2>{images}
+{f'<h2>Answer or refuse: each confidence threshold</h2><table id="refusal-curve">{curve}</table>'
+ if data["refusal_curve"] else ''}
 {f'<h2>Skipped lines of the QA file</h2><ul>{problems}</ul>' if problems else ''}
 <h2>Questions</h2><table id="questions"><tr><th></th><th>id</th><th>question</th><th>answer</th><th>gold</th>
 <th>cited sources</th><th>gold rank</th><th>F1</th><th>ms</th></tr>{''.join(rows)}</table>

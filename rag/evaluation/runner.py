@@ -37,6 +37,7 @@ class QuestionResult:
     date: str = ""  # the reference date the question was asked on
     answer: str = ""
     short: str = ""  # the answer's short form, when it has one
+    confidence: float | None = None  # the answerer's score that the passages answer, when it gives one
     refused: bool = False
     error: str = ""
     query: str = ""
@@ -91,6 +92,7 @@ class EvalReport:
         data["metrics"] = self.metrics
         data["intervals"] = intervals(self.results)
         data["by_category"] = self.by_category()
+        data["refusal_curve"] = refusal_curve(self.results)
         for row, result in zip(data["results"], self.results, strict=True):
             row["passed"] = result.passed
         return data
@@ -127,6 +129,30 @@ def per_question(results: list[QuestionResult]) -> dict[str, dict[str, float]]:
         if r.citations_hold_answer is not None:
             out["citations_hold_answer"][r.id] = float(r.citations_hold_answer)
     return out
+
+
+def refusal_curve(results: list[QuestionResult]) -> list[dict]:
+    """What each threshold on the answerer's confidence would do: the share of answerable questions it
+    answers (recall), of unanswerable ones it refuses, and the precision of its refusals. For an
+    answerer that refuses when its confidence is under its threshold (the offline one); empty when the
+    backend gives none. No confidence (nothing relevant was retrieved) counts as 0."""
+    scored = [r for r in results if not r.error]
+    if all(r.confidence is None for r in scored):
+        return []
+    curve = []
+    for step in range(5, 100, 5):
+        threshold = step / 100
+        refused = [r for r in scored if (r.confidence or 0.0) < threshold]
+        answerable = [r for r in scored if r.answerable]
+        unanswerable = [r for r in scored if not r.answerable]
+        curve.append({
+            "threshold": threshold,
+            "answered_answerable": (sum(r not in refused for r in answerable) / len(answerable)
+                                    if answerable else None),
+            "refused_unanswerable": (sum(r in refused for r in unanswerable) / len(unanswerable)
+                                     if unanswerable else None),
+            "refusal_precision": (sum(not r.answerable for r in refused) / len(refused) if refused else None)})
+    return curve
 
 
 def summarize(results: list[QuestionResult]) -> dict:
@@ -185,7 +211,7 @@ def run_one(bot: Assistant, item: QAItem, use_judge: bool = False) -> QuestionRe
         return result
     result.seconds = answer.timings.get("total", time.perf_counter() - started)  # the ask, as a user waits
     result.answer, result.refused, result.query, result.usage = answer.text, answer.refused, answer.query, answer.usage
-    result.short = answer.short
+    result.short, result.confidence = answer.short, answer.confidence
     result.sources = [{"number": s.number, "title": s.title, "url": s.url, "date": s.date,
                        "article_id": s.article_id, "quote": s.quote, "score": s.score} for s in answer.sources]
     result.ranked_articles = ranked_keys(passages, item.gold)

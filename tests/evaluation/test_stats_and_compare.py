@@ -86,3 +86,20 @@ def test_the_same_run_twice_gives_the_same_per_question_results(built, tmp_path)
     assert json.dumps(runs[0]) == json.dumps(runs[1])
     assert runs[0][2]["index"]["passages"] == built.store.count() and runs[0][2]["settings"]["top_k"] == 5
     assert runs[0][1]["pass_rate"][0] <= runs[0][1]["pass_rate"][1]
+
+
+def test_the_refusal_curve_says_what_each_confidence_threshold_would_answer_and_refuse():
+    from rag.evaluation.runner import QuestionResult, refusal_curve
+
+    def result(n: int, answerable: bool, confidence: float | None) -> QuestionResult:
+        return QuestionResult(id=str(n), question="q", category="", gold_answers=["a"] if answerable else [],
+                              gold=[], choices=[], answerable=answerable, confidence=confidence)
+
+    results = [result(1, True, 0.9), result(2, True, 0.6), result(3, True, 0.3),
+               result(4, False, 0.4), result(5, False, 0.1), result(6, False, None)]  # None: nothing retrieved
+    at = {round(c["threshold"], 2): c for c in refusal_curve(results)}
+    assert at[0.5] == {"threshold": 0.5, "answered_answerable": 2 / 3, "refused_unanswerable": 1.0,
+                       "refusal_precision": 3 / 4}
+    assert at[0.2]["answered_answerable"] == 1.0 and at[0.2]["refused_unanswerable"] == 2 / 3
+    assert at[0.95]["answered_answerable"] == 0.0 and at[0.95]["refusal_precision"] == 0.5
+    assert refusal_curve([result(1, True, None)]) == []  # a backend that gives no confidence: no curve

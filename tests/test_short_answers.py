@@ -1,0 +1,49 @@
+"""What a question asks for, and the span that answers it: spaCy's small English model, no server."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answerers import extractive, spans
+
+
+@pytest.mark.parametrize("question,labels,unit", [
+    ("How many countries opposed the resolution?", spans.NUMBERS, "countries"),
+    ("How much did the Royal Family cost UK taxpayers last year?", spans.NUMBERS, ""),
+    ("Which airline announced new routes this week?", spans.ORGS | {"PRODUCT"}, ""),
+    ("Which island nation plunged into chaos, prompting its leader to flee?", spans.PLACES, ""),
+    ("Where is Mar-a-Lago located?", spans.PLACES, ""),
+    ("When was Diablo 3 released?", spans.DATES, ""),
+    ("What is the release date of God of War?", spans.DATES, ""),  # the noun before "of" is asked for
+    ("What was Tesla's revenue in Q3 2019?", spans.NUMBERS, ""),
+    ("What percentage of US adults disapprove of the decision?", frozenset({"PERCENT"}), ""),
+    ("Ramesh Balwani was convicted on Thursday. Which company was he a top executive for?",
+     spans.ORGS | {"PRODUCT"}, ""),  # a question after a statement: its own clause decides
+])
+def test_the_question_says_what_kind_of_span_answers_it(question, labels, unit):
+    asked = spans.asked_for(question)
+    assert asked is not None and asked.labels == labels and asked.unit == unit
+
+
+@pytest.mark.parametrize("question", ["What did China do?", "Who is Dorothy Shea?", "Why did he get the screening?",
+                                      "Carlos Alcaraz won the U.S. Open and became the first:"])
+def test_a_question_that_asks_for_a_description_has_no_span_kind(question):
+    assert spans.asked_for(question) is None
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("Which two countries did NATO invite to join?", "NATO formally invited Finland and Sweden to join the alliance.",
+     "Finland and Sweden"),
+    ("How many viewers did the premiere draw?", "The premiere drew nearly 10 million viewers on Sunday.",
+     "10 million viewers"),  # the count with its unit, without the hedge
+    ("Which company did Balwani work for?", "Balwani was a top executive at Theranos, the blood-testing startup.",
+     "Theranos"),
+    ("How many sheep did the woman shear?", "The Met Office said it was the hottest day on record.", ""),  # no count
+])
+def test_the_span_is_of_the_asked_kind_and_new_to_the_question(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short
+
+
+def test_the_question_names_and_figures_are_what_a_passage_must_hold():
+    assert extractive.specific_terms("Who won the World Cup Final in 2014?") == {"world", "cup", "final", "2014"}
+    assert extractive.specific_terms("How do I bake bread?") == set()
