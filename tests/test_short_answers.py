@@ -38,6 +38,8 @@ def test_a_question_that_asks_for_a_description_has_no_span_kind(question):
      "10 million viewers"),  # the count with its unit, without the hedge
     ("Which company did Balwani work for?", "Balwani was a top executive at Theranos, the blood-testing startup.",
      "Theranos"),
+    ("Which network reported the plan?", "(CNN) The plan was reported on Tuesday.", ""),  # a credit, not content
+    ("Which city hosted the summit?", "WASHINGTON (AP) — The summit was hosted by the county.", ""),  # a dateline
     ("How many sheep did the woman shear?", "The Met Office said it was the hottest day on record.", ""),  # no count
 ])
 def test_the_span_is_of_the_asked_kind_and_new_to_the_question(question, sentence, short):

@@ -170,6 +170,8 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
         if not words or (any(w in named for w in words) if ent.label_ in NAMES else all(w in named for w in words)):
             continue  # a name the question uses is not its answer; a number may repeat the question's unit
         end = ent.end
+        if _dateline(doc, ent):
+            continue
         if end < len(doc) and doc[end].pos_ == "PROPN" and ent.label_ != "PERSON":
             continue  # it qualifies a name that follows ("Ukrainian President Zelensky"), it is not one
         if asked.unit and end < len(doc) and (doc[end].text.lower() == asked.unit
@@ -179,6 +181,13 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
     if asked.count > 1:
         found = _lists(doc, found) + found
     return found
+
+
+def _dateline(doc, ent) -> bool:
+    """A news dateline or credit, not content: "(CNN)", "WASHINGTON (AP) —" at the sentence's start."""
+    inside = ent.start > 0 and doc[ent.start - 1].text == "(" and ent.end < len(doc) and doc[ent.end].text == ")"
+    leading = ent.start == 0 and ent.text.isupper() and ent.end < len(doc) and doc[ent.end].text in "(—–-"
+    return inside or leading
 
 
 def _lists(doc, found: list[Span]) -> list[Span]:
