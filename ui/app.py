@@ -1,8 +1,12 @@
-"""The web chat: streamed answers with source cards, follow-ups, settings, uploads."""
+"""The web chat: streamed answers with source cards, follow-ups, stored conversations, settings, uploads."""
 
 from __future__ import annotations
 
 import logging
+import re
+import secrets
+import sqlite3
+import tempfile
 from pathlib import Path
 
 import gradio as gr
@@ -11,6 +15,7 @@ from starlette.middleware import Middleware
 from rag import Assistant, RagError
 from ui import render, uploads
 from ui.access import is_loopback
+from ui.conversations import LOCAL_OWNER, Conversation, ConversationStore
 from ui.login import LoginThrottle
 
 TITLE = "Ask the articles"
@@ -29,37 +34,153 @@ def example_questions(bot: Assistant, limit: int = 3) -> list[str]:
     return [f"What does “{title}” report?" for title in bot.recent_titles(limit)]
 
 
-def build(bot: Assistant) -> gr.Blocks:
-    settings = bot.settings
+# Gradio's copy button copies a message's content, which is HTML here; no option changes that. So,
+# right after it writes, the text the reader sees (answer, short form, sources) replaces it.
+HEAD = """<script>
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest('#chat button[aria-label="Copy message"]');
+  let row = button && button.closest('[class*="message-buttons"]');  // the buttons follow their message
+  while (row && !row.classList.contains("message-row")) row = row.previousElementSibling;
+  const content = row && row.querySelector(".message-content");
+  if (!content || !navigator.clipboard) return;
+  const text = content.innerText.replace(/\\n{3,}/g, "\\n\\n").trim();
+  setTimeout(() => navigator.clipboard.writeText(text).catch(() => {}), 50);
+}, true);
+</script>"""
 
-    def respond(message: str, chat: list, history: list, top_k: float, date_from: str, date_to: str,
-                as_of: str):
+
+def owner_of(request: gr.Request | None) -> str:
+    """The logged-in user, or the one local user when there is no login (loopback)."""
+    return (getattr(request, "username", None) or LOCAL_OWNER) if request is not None else LOCAL_OWNER
+
+
+def browser_secret(data_dir: Path) -> str:
+    """The key the browser's remembered conversation id is encrypted with, kept across restarts."""
+    path = Path(data_dir) / "ui-browser-secret"
+    try:
+        return path.read_text().strip() or _new_secret(path)
+    except FileNotFoundError:
+        return _new_secret(path)
+
+
+def _new_secret(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(24)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret
+
+
+def chat_of(conversation: Conversation | None) -> list[dict]:
+    """A stored conversation as the chat shows it."""
+    messages: list[dict] = []
+    for turn in conversation.turns if conversation else []:
+        number = len(messages)
+        messages += [{"role": "user", "content": render.safe(turn.question.strip())},
+                     {"role": "assistant", "content": render.answer_html(turn.answer, number)}]
+    return messages
+
+
+def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
+    settings = bot.settings
+    store = store or ConversationStore.in_data_dir(settings.data_dir)
+    exports = Path(tempfile.mkdtemp(prefix="rag-exports-"))  # the temp dir: Gradio may serve files from it
+
+    def export_files(owner: str, conversation: Conversation | None) -> tuple:
+        if conversation is None or not conversation.turns:
+            return gr.update(value=None, interactive=False), gr.update(value=None, interactive=False)
+        folder = exports / secrets.token_hex(16)  # unguessable: one user cannot fetch another's export
+        folder.mkdir()
+        stem = re.sub(r"[^\w-]+", "-", conversation.title).strip("-")[:60] or "conversation"
+        markdown, data = folder / f"{stem}.md", folder / f"{stem}.json"
+        markdown.write_text(store.export_markdown(owner, conversation.id) or "", encoding="utf-8")
+        data.write_text(store.export_json(owner, conversation.id) or "", encoding="utf-8")
+        return gr.update(value=str(markdown), interactive=True), gr.update(value=str(data), interactive=True)
+
+    def listing(owner: str, search: str, current: str | None):
+        choices = [(c.title, c.id) for c in store.list(owner, search or "")]
+        shown = current if current in {cid for _, cid in choices} else None
+        return gr.update(choices=choices, value=shown)
+
+    def view(owner: str, conversation: Conversation | None, search: str) -> tuple:
+        """chatbot, history, conversation id, list, title box, the two exports."""
+        cid = conversation.id if conversation else ""
+        return (chat_of(conversation), conversation.history if conversation else [], cid,
+                listing(owner, search, cid), conversation.title if conversation else "",
+                *export_files(owner, conversation))
+
+    def restore(cid: str, search: str, request: gr.Request):
+        """On page load: the browser's current conversation, if it is this user's; else a new one."""
+        owner = owner_of(request)
+        return view(owner, store.get(owner, cid) if cid else None, search)
+
+    def select(cid: str, search: str, request: gr.Request):
+        owner = owner_of(request)
+        return view(owner, store.get(owner, cid) if cid else None, search)
+
+    def new_conversation(search: str, request: gr.Request):
+        return ("", *view(owner_of(request), None, search))
+
+    def rename(cid: str, title: str, search: str, request: gr.Request):
+        owner = owner_of(request)
+        if cid and not store.rename(owner, cid, title):
+            gr.Warning("Give the conversation a name first.")
+        conversation = store.get(owner, cid) if cid else None
+        return listing(owner, search, cid), conversation.title if conversation else "", \
+            *export_files(owner, conversation)
+
+    def delete(cid: str, search: str, request: gr.Request):
+        owner = owner_of(request)
+        if cid:
+            store.delete(owner, cid)
+        return ("", *view(owner, None, search))
+
+    def search_list(search: str, cid: str, request: gr.Request):
+        return listing(owner_of(request), search, cid)
+
+    def respond(message: str, chat: list, history: list, cid: str, search: str, top_k: float, date_from: str,
+                date_to: str, as_of: str, request: gr.Request):
+        owner = owner_of(request)
         chat = list(chat or [])
         turn = len(chat)
+        keep = (gr.skip(),) * 5  # conversation id, list, title, exports: unchanged until the answer is whole
         try:
             stream = bot.stream(message, history, top_k=int(top_k or settings.top_k),
                                 date_from=(date_from or "").strip(), date_to=(date_to or "").strip(),
                                 as_of=(as_of or "").strip() or None)
         except RagError as error:
-            yield message, [*chat, {"role": "assistant", "content": render.error_html(str(error))}], history
+            yield message, [*chat, {"role": "assistant", "content": render.error_html(str(error))}], history, *keep
             return
-        chat += [{"role": "user", "content": render.safe(message.strip())},
-                 {"role": "assistant", "content": ""}]
+        chat.append({"role": "user", "content": render.safe(message.strip())})
+        yield "", chat, history, *keep  # the question shows at once; the answer follows
+        chat.append({"role": "assistant", "content": ""})
         text = ""
         try:
             for piece in stream:
                 text += piece
                 chat[-1] = {"role": "assistant", "content": render.text_with_links(text, turn)}
-                yield "", chat, history
+                yield "", chat, history, *keep
         except Exception as error:  # a bug must not leave the page stuck or show a traceback either
             if not isinstance(error, RagError):
                 log.exception("answering %r failed", message)
                 error = f"internal error ({type(error).__name__}); the server log has the details"
             chat[-1] = {"role": "assistant", "content": render.error_html(str(error))}
-            yield "", chat, history
+            yield "", chat, history, *keep
             return
-        chat[-1] = {"role": "assistant", "content": render.answer_html(stream.answer, turn)}
-        yield "", chat, stream.answer.history
+        answer = stream.answer
+        chat[-1] = {"role": "assistant", "content": render.answer_html(answer, turn)}
+        try:
+            if not cid or store.get(owner, cid) is None:  # the first question names a new conversation
+                cid = store.create(owner, answer.question)
+            store.append_turn(owner, cid, answer.question, answer, answer.history)
+            conversation = store.get(owner, cid)
+        except sqlite3.Error:  # the answer is still shown; only keeping it failed
+            log.exception("storing the conversation failed")
+            gr.Warning("This answer could not be saved (the server log says why).")
+            yield "", chat, answer.history, *keep
+            return
+        yield "", chat, answer.history, cid, listing(owner, search, cid), conversation.title, \
+            *export_files(owner, conversation)
 
     def ingest_files(files, progress=gr.Progress()):  # noqa: B008  (Gradio injects its progress bar so)
         if not files:
@@ -84,13 +205,28 @@ def build(bot: Assistant) -> gr.Blocks:
         return "\n".join(lines)
 
     with gr.Blocks(title=TITLE) as app:
+        # The browser remembers its current conversation (encrypted, in localStorage): a reload or a
+        # server restart brings it back; a new browser starts its own.
+        current = gr.BrowserState("", storage_key="rag-conversation", secret=browser_secret(settings.data_dir))
+        with gr.Sidebar(label="Conversations", elem_id="sidebar"):
+            new = gr.Button("New conversation", elem_id="new-conversation", variant="primary")
+            search = gr.Textbox(show_label=False, placeholder="Search conversations", elem_id="conv-search")
+            conversations = gr.Radio([], label="Conversations", show_label=False, elem_id="conversations")
+            with gr.Accordion("This conversation", open=True, elem_id="conv-actions"):
+                title = gr.Textbox(label="Name", elem_id="conv-title")
+                with gr.Row():
+                    rename_button = gr.Button("Rename", elem_id="rename", size="sm")
+                    delete_button = gr.Button("Delete", elem_id="delete", size="sm", variant="stop")
+                with gr.Row():
+                    export_md = gr.DownloadButton("Markdown", elem_id="export-md", size="sm", interactive=False)
+                    export_json = gr.DownloadButton("JSON", elem_id="export-json", size="sm", interactive=False)
         gr.Markdown(f"## {TITLE}")
         status = gr.Markdown(status_line(bot), elem_id="status")
         chatbot = gr.Chatbot(elem_id="chat", height=560, sanitize_html=True, allow_tags=False,
                              feedback_options=None, group_consecutive_messages=False,
                              buttons=["copy"],  # no "share": it would post the chat to a hub
                              placeholder="Ask a question about the articles; answers cite them as [1], [2] …")
-        history = gr.State([])  # the conversation as plain text, one per browser session
+        history = gr.State([])  # the conversation as plain text, for follow-ups
         with gr.Row():
             box = gr.Textbox(show_label=False, placeholder="Ask a question about the articles",
                              elem_id="question", scale=8, autofocus=True)
@@ -112,31 +248,47 @@ def build(bot: Assistant) -> gr.Blocks:
             ingest = gr.Button("Ingest files", elem_id="ingest")
             ingest_report = gr.Markdown(elem_id="ingest-report")
 
-        inputs = [box, chatbot, history, top_k, date_from, date_to, as_of]
+        view_outputs = [chatbot, history, current, conversations, title, export_md, export_json]
+        inputs = [box, chatbot, history, current, search, top_k, date_from, date_to, as_of]
         # The events serve this page only: none is a public API (nor listed in the page before login).
         private = {"api_visibility": "private"}
-        box.submit(respond, inputs, [box, chatbot, history], **private)
-        ask.click(respond, inputs, [box, chatbot, history], **private)
-        clear.click(lambda: ([], [], ""), None, [chatbot, history, box], **private)
+        app.load(restore, [current, search], view_outputs, **private)
+        box.submit(respond, inputs, [box, *view_outputs], **private)
+        ask.click(respond, inputs, [box, *view_outputs], **private)
+        # "Clear conversation", the chat's own trash button and "New conversation" do one thing: a new
+        # conversation, with no history left for a follow-up to lean on (the old one stays listed).
+        for starter in (clear.click, chatbot.clear, new.click):
+            starter(new_conversation, search, [box, *view_outputs], **private)
+        conversations.input(select, [conversations, search], view_outputs, **private)
+        rename_outputs = [conversations, title, export_md, export_json]
+        rename_button.click(rename, [current, title, search], rename_outputs, **private)
+        title.submit(rename, [current, title, search], rename_outputs, **private)
+        delete_button.click(delete, [current, search], [box, *view_outputs], **private)
+        search.change(search_list, [search, current], conversations, **private)
         ingest.click(ingest_files, files, ingest_report, **private).then(lambda: status_line(bot), None, status,
                                                                            **private)
     return app
 
 
 def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, user: str | None = None,
-           password: str | None = None, block: bool = True) -> gr.Blocks:
-    """Serve the app; any address but loopback needs a username and password."""
-    auth = (user, password) if user and password else None
+           password: str | None = None, block: bool = True,
+           accounts: list[tuple[str, str]] | None = None) -> gr.Blocks:
+    """Serve the app; any address but loopback needs a username and password (``accounts``: several
+    users, each seeing only their own conversations)."""
+    logins = [(user, password)] if user and password else []
+    logins += [(name, secret) for name, secret in accounts or [] if name and secret]
+    auth = logins or None
     if not is_loopback(host) and not auth:
         raise RagError(f"serving on {host} exposes the corpus to the network: set RAG_UI_USER and"
                        " RAG_UI_PASSWORD (or bind 127.0.0.1)")
     app = build(bot)
     app.queue(default_concurrency_limit=4)
     if auth:
-        print(f"Password login is on (user '{user}').")
+        print(f"Password login is on (user{'s' * (len(logins) > 1)} {', '.join(repr(n) for n, _ in logins)}).")
     try:
         app.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=not block,
-                   max_file_size=f"{int(bot.settings.max_file_mb)}mb", css=render.CSS, footer_links=[],
+                   max_file_size=f"{int(bot.settings.max_file_mb)}mb", css=render.CSS, head=HEAD,
+                   footer_links=[],
                    app_kwargs={"middleware": [Middleware(LoginThrottle)]})
     except OSError as err:
         raise RagError(f"cannot serve on {host}:{port} ({str(err).splitlines()[0][:120]}): is the port in"

@@ -30,8 +30,8 @@ class UISettings(BaseSettings):
 
 def _prepared(corpus: Path | None) -> Assistant:
     """An Assistant whose index is up to date with the corpus (and with uploads a kill cut short)."""
-    bot = Assistant()
-    folder = corpus or bot.settings.corpus_dir
+    bot = Assistant(corpus_dir=corpus) if corpus else Assistant()  # the status line names the folder in use
+    folder = bot.settings.corpus_dir
     if Path(folder).exists():
         report = bot.ingest(folder)
         console.print(f"index: {escape(report.summary())}")

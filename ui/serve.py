@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from rag import Assistant, RagError
 from ui import api, api_errors, render
 from ui.access import check_exposure
-from ui.app import build
+from ui.app import HEAD, build
 from ui.login import LoginThrottle
 
 
@@ -30,7 +30,8 @@ def server_app(bot: Assistant, keys: list[str], login: tuple[str, str] | None = 
     chat = build(bot)
     chat.queue(default_concurrency_limit=4)
     # Mounted last: "/" would otherwise catch the API's paths.
-    return gr.mount_gradio_app(app, chat, path="/", auth=login, css=render.CSS, footer_links=[], ssr_mode=False,
+    return gr.mount_gradio_app(app, chat, path="/", auth=login, css=render.CSS, head=HEAD, footer_links=[],
+                               ssr_mode=False,
                                max_file_size=f"{int(bot.settings.max_file_mb)}mb")
 
 
