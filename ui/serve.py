@@ -9,6 +9,10 @@ from __future__ import annotations
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from rag import Assistant, RagError
 from ui import api, api_errors, render
@@ -19,10 +23,11 @@ from ui.login import LoginThrottle
 
 def server_app(bot: Assistant, keys: list[str], login: tuple[str, str] | None = None) -> FastAPI:
     """The FastAPI app: /healthz, /docs, /v1 (locked by ``keys`` when given) and the web chat at /."""
-    app = FastAPI(title="rag-articles", version="1", redoc_url=None,
+    app = FastAPI(title="rag-articles", version="1", redoc_url=None, docs_url=None,
                   description="A chat assistant over an article corpus, with citations: an OpenAI-compatible"
                   " `/v1/chat/completions`, plus ask, search, ingest and the article list.")
     api_errors.install(app)
+    _offline_docs(app)
     app.include_router(api.health_router(bot))
     app.include_router(api.router(bot, keys))
     if login:
@@ -33,6 +38,19 @@ def server_app(bot: Assistant, keys: list[str], login: tuple[str, str] | None = 
     return gr.mount_gradio_app(app, chat, path="/", auth=login, css=render.CSS, head=HEAD, footer_links=[],
                                ssr_mode=False,
                                max_file_size=f"{int(bot.settings.max_file_mb)}mb")
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """/docs from the Swagger UI files that the swagger-ui-bundle package ships: FastAPI's default page
+    loads them from a CDN, which a machine without internet (or a locked-down browser) cannot reach."""
+    app.mount("/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
 
 
 def run(bot: Assistant, host: str, port: int, keys: list[str], login: tuple[str, str] | None) -> None:

@@ -266,6 +266,9 @@ def test_health_docs_the_web_chat_and_unknown_routes(server):
     assert health["status"] == "ok" and health["articles"] == 5 and health["passages"] >= 5
     docs = httpx.get(f"{server}/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert assets and all(a.startswith("/docs-assets/") for a in assets), assets  # nothing from a CDN
+    assert all(httpx.get(f"{server}{a}").status_code == 200 for a in assets)
     paths = httpx.get(f"{server}/openapi.json").json()["paths"]
     assert {"/v1/chat/completions", "/v1/models", "/v1/ask", "/v1/search", "/v1/ingest", "/v1/ingest/files",
             "/v1/articles", "/v1/articles/{article_id}", "/healthz"} <= set(paths)
