@@ -49,10 +49,13 @@ def stopwords() -> frozenset[str]:
 
 
 def sentences(text: str) -> list[str]:
-    """Sentences of ``text``; paragraph breaks and markdown headings always end one."""
+    """Sentences of ``text``; paragraph breaks always end one. Markdown headings are not sentences: a
+    title says what an article is about, not what happened, so it is never quoted as an answer."""
     out = []
     for block in re.split(r"\n\s*\n|\n(?=#)", text):
-        block = re.sub(r"^#+\s*", "", block.strip())
+        block = block.strip()
+        if re.match(r"#{1,6}\s", block):  # a heading line, perhaps with its paragraph ("#MeToo" is not one)
+            block = block.partition("\n")[2].strip()
         if block:
             out.extend(s.strip() for s in _punkt().tokenize(block.replace("\n", " ")) if s.strip())
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answerers import extractive, spans
+from rag.text import sentences
 
 
 @pytest.mark.parametrize("question,labels,unit", [
@@ -49,3 +50,11 @@ def test_the_span_is_of_the_asked_kind_and_new_to_the_question(question, sentenc
 def test_the_question_names_and_figures_are_what_a_passage_must_hold():
     assert extractive.specific_terms("Who won the World Cup Final in 2014?") == {"world", "cup", "final", "2014"}
     assert extractive.specific_terms("How do I bake bread?") == set()
+
+
+def test_a_markdown_heading_is_never_a_sentence_to_quote():
+    text = "# Tomatoes Ripen Early Across the Valley\nA warm spring made tomatoes ripen three weeks early.\n\n" \
+           "## Prices\nPrices fell by a third.\n\n#MeToo marches drew thousands of people."
+    assert sentences(text) == ["A warm spring made tomatoes ripen three weeks early.", "Prices fell by a third.",
+                               "#MeToo marches drew thousands of people."]
+    assert sentences("# Only a heading") == []
