@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     llm_timeout: float = Field(60.0, gt=0, description="Seconds per LLM request.")
     llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of the openai client.")
+    llm_max_tokens: int = Field(800, ge=16, le=32_768, description="Longest answer the LLM may write, in"
+                                " tokens: a small model that loops would otherwise write until its context is full.")
     temperature: float = 0.0
 
     @property

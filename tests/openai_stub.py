@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class StubLLM:
     def __init__(self) -> None:
-        # answer | refuse | 401 | 429 | 500 | slow | badjson | html | badstream | cut | bogus
+        # answer | refuse | 401 | 429 | 500 | slow | badjson | html | badstream | cut | die | bogus
         self.mode = "answer"
         self.requests: list[dict] = []
         self.condensed = "What did China do in the UNGA vote?"
@@ -84,9 +84,11 @@ class StubLLM:
             return
         request.send_response(200)
         request.send_header("Content-Type", "text/event-stream")
+        if self.mode == "die":  # a body promised but never finished: what a killed server leaves
+            request.send_header("Content-Length", "1000000")
         request.end_headers()
         for count, piece in enumerate(re.findall(r"\S+\s*|\s+", text)):  # word by word, "[2]" apart
-            if self.mode == "cut" and count == 3:  # the connection drops mid-answer
+            if self.mode in ("cut", "die") and count == 3:  # the connection drops mid-answer
                 request.wfile.flush()
                 request.close_connection = True
                 return

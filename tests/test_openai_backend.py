@@ -25,6 +25,7 @@ def test_streams_the_answer_and_keeps_only_citations_of_given_passages(built, st
     assert answer.backend == f"stub-model at {stub.url}"
     request = stub.requests[-1]
     assert request["stream"] is True and request["model"] == "stub-model" and request["auth"] == "Bearer sk-test"
+    assert request["max_tokens"] == 800  # a model that loops stops there, not when its context is full
     assert "only the numbered passages" in request["messages"][0]["content"]
 
 
@@ -39,6 +40,13 @@ def test_token_usage_is_reported_and_an_older_server_still_answers(built, stub):
     assert "stream_options" in stub.requests[-2] and "stream_options" not in stub.requests[-1]
     older.ask("What interest rate did the central bank set?")
     assert "stream_options" not in stub.requests[-1]  # asked once, remembered
+
+
+@pytest.mark.parametrize("mode", ["cut", "die"])
+def test_an_answer_cut_off_midway_says_the_server_stopped(built, stub, mode):
+    stub.mode = mode  # "die": the connection drops inside a body that promised more, as a killed server does
+    with pytest.raises(BackendError, match="stopped in the middle of its answer"):
+        assistant(built, stub, llm_max_retries=0).ask("What interest rate did the central bank set?")
 
 
 def test_a_model_refusal_cites_nothing(built, stub):

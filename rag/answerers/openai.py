@@ -91,7 +91,8 @@ class OpenAIAnswerer:
     def complete(self, messages: list[dict]) -> str:
         try:
             response = self.client.chat.completions.create(
-                model=self.model, messages=messages, temperature=self.settings.temperature)
+                model=self.model, messages=messages, temperature=self.settings.temperature,
+                max_tokens=self.settings.llm_max_tokens)
             content = response.choices[0].message.content if response.choices else None
         except openai.OpenAIError as err:
             raise self._error(err) from err
@@ -115,18 +116,25 @@ class OpenAIAnswerer:
                         yield chunk.choices[0].delta.content
         except openai.OpenAIError as err:
             raise self._error(err) from err
+        except httpx.TransportError as err:
+            if chunks:  # the connection dropped after the answer began: the server died or was stopped
+                raise self._cut() from err
+            raise self._garbage(err) from err
         except (*_GARBAGE, AttributeError, TypeError) as err:
             raise self._garbage(err) from err
         if not chunks:
             raise self._garbage(None)
         if not finished:
-            raise BackendError(f"the LLM server ({self.base_url or 'OpenAI'}) stopped in the middle of its"
-                               " answer: try again, or check the server's log")
+            raise self._cut()
+
+    def _cut(self) -> BackendError:
+        return BackendError(f"the LLM server ({self.base_url or 'OpenAI'}) stopped in the middle of its"
+                            " answer: try again, or check the server's log")
 
     def _open_stream(self, messages: list[dict]):
         """A streamed completion that reports its token usage, where the server allows asking for it."""
         options = {"model": self.model, "messages": messages, "temperature": self.settings.temperature,
-                   "stream": True}
+                   "max_tokens": self.settings.llm_max_tokens, "stream": True}
         if self._usage_in_stream:
             try:
                 return self.client.chat.completions.create(**options, stream_options={"include_usage": True})
