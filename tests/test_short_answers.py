@@ -58,12 +58,3 @@ def test_a_markdown_heading_is_never_a_sentence_to_quote():
     assert sentences(text) == ["A warm spring made tomatoes ripen three weeks early.", "Prices fell by a third.",
                                "#MeToo marches drew thousands of people."]
     assert sentences("# Only a heading") == []
-
-
-def test_of_two_spans_as_near_the_one_the_other_passages_also_name_wins():
-    question = "Who will lead the team?"
-    sentence = "The board named John Smith and Maria Lopez as possible leaders of the team."
-    smith = "John Smith accepted on Monday. Fans cheered John Smith. Maria Lopez declined to comment."
-    lopez = "Maria Lopez accepted on Monday. Fans cheered Maria Lopez. John Smith declined to comment."
-    assert spans.short_answer(question, sentence, evidence=f"{sentence}\n{smith}") == "John Smith"
-    assert spans.short_answer(question, sentence, evidence=f"{sentence}\n{lopez}") == "Maria Lopez"

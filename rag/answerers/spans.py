@@ -65,7 +65,6 @@ _WH = re.compile(r"\b(how (?:many|much|old|long|far|fast|big|tall|high|large)|wh
 _COUNTS = {"two": 2, "three": 3, "both": 2}
 ANY_NOUN = "*"  # the unit of "how long": whatever noun follows the number
 PREDICATE_WEIGHT = 3  # the question's first word after its wh-phrase (its verb, mostly) counts this much more
-AGREEMENT_WEIGHT = 4.0  # per log of the other mentions of a candidate in the retrieved passages
 
 
 @dataclass(frozen=True)
@@ -205,11 +204,10 @@ def _lists(doc, found: list[Span]) -> list[Span]:
     return [Span(r[0].start, r[-1].end, doc[r[0].start:r[-1].end].text) for r in runs if len(r) > 1]
 
 
-def short_answer(question: str, sentence: str, doc=None, evidence: str = "") -> str:
+def short_answer(question: str, sentence: str, doc=None) -> str:
     """The span of ``sentence`` that answers ``question``, or "" when it holds no span of the asked kind.
     Of several, the one nearest the question's words found in the sentence (each at its nearest place;
-    the square root of the gap, so that a word right beside a span counts more than several far off),
-    less a bonus for each other time the retrieved ``evidence`` names it (stories agree on the answer)."""
+    the square root of the gap, so that a word right beside a span counts more than several far off)."""
     asked = asked_for(question)
     if asked is None:
         return ""
@@ -230,11 +228,7 @@ def short_answer(question: str, sentence: str, doc=None, evidence: str = "") -> 
         def gap(i: int) -> int:
             return span.start - i if i < span.start else max(0, i - span.end + 1)
 
-        near = sum(math.sqrt(min(gap(i) for i in at)) * (PREDICATE_WEIGHT if term == predicate else 1)
+        return sum(math.sqrt(min(gap(i) for i in at)) * (PREDICATE_WEIGHT if term == predicate else 1)
                    for term, at in places.items())
-        if not evidence:
-            return near
-        mentions = len(re.findall(rf"(?<!\w){re.escape(span.text)}(?!\w)", evidence, re.IGNORECASE))
-        return near - AGREEMENT_WEIGHT * math.log1p(max(0, mentions - 1))
 
     return min(found, key=distance).text
