@@ -85,9 +85,22 @@ def ask(page, question: str, answers_before: int | None = None):
     page.fill("#question textarea", question)
     page.keyboard.press("Enter")
     bots.nth(before).wait_for()
-    page.wait_for_function("() => !document.querySelector('#chat .generating, #chat .pending')")
     page.wait_for_function("n => document.querySelector('#question textarea').value === ''", arg=None)
+    settle(page, bots.nth(before))
     return bots.nth(before)
+
+
+def settle(page, answer, quiet_ms: int = 600, timeout_s: float = 60) -> None:
+    """Wait until the answer has stopped changing and nothing is generating: the question now shows
+    before its answer, so there are moments mid-answer with no "generating" mark at all."""
+    deadline, last = time.monotonic() + timeout_s, None
+    while time.monotonic() < deadline:
+        html = answer.inner_html()
+        if html == last and not page.locator("#chat .generating, #chat .pending").count():
+            return
+        last = html
+        page.wait_for_timeout(quiet_ms)
+    raise AssertionError(f"the answer was still changing after {timeout_s:g} s")
 
 
 def test_a_question_gets_an_answer_with_source_cards_and_linked_citations(page, tmp_path):
