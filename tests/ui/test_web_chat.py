@@ -211,7 +211,7 @@ def test_two_sessions_never_see_each_others_conversation(browser, chat_url):
 def llm_chat(tmp_path_factory):
     """The app answering through an OpenAI-compatible server that streams word by word."""
     stub = StubLLM()
-    stub.delay = 0.05
+    stub.delay = 0.15  # slow enough that a loaded machine still shows the steps
     stub.condensed = "What interest rate did the central bank set?"  # follow-ups stay on the topic
     base = tmp_path_factory.mktemp("web-llm")
     corpus = make_corpus(base / "corpus")
