@@ -136,22 +136,23 @@ def refusal_curve(results: list[QuestionResult]) -> list[dict]:
     answers (recall), of unanswerable ones it refuses, and the precision of its refusals. For an
     answerer that refuses when its confidence is under its threshold (the offline one); empty when the
     backend gives none. No confidence (nothing relevant was retrieved) counts as 0."""
-    scored = [r for r in results if not r.error]
-    if all(r.confidence is None for r in scored):
+    scored = [(r.answerable, r.confidence or 0.0) for r in results if not r.error]
+    if all(r.confidence is None for r in results if not r.error):
         return []
+    answerable = [c for ok, c in scored if ok]
+    unanswerable = [c for ok, c in scored if not ok]
+
+    def share(values: list[bool]) -> float | None:
+        return sum(values) / len(values) if values else None
+
     curve = []
     for step in range(5, 100, 5):
         threshold = step / 100
-        refused = [r for r in scored if (r.confidence or 0.0) < threshold]
-        answerable = [r for r in scored if r.answerable]
-        unanswerable = [r for r in scored if not r.answerable]
         curve.append({
             "threshold": threshold,
-            "answered_answerable": (sum(r not in refused for r in answerable) / len(answerable)
-                                    if answerable else None),
-            "refused_unanswerable": (sum(r in refused for r in unanswerable) / len(unanswerable)
-                                     if unanswerable else None),
-            "refusal_precision": (sum(not r.answerable for r in refused) / len(refused) if refused else None)})
+            "answered_answerable": share([c >= threshold for c in answerable]),
+            "refused_unanswerable": share([c < threshold for c in unanswerable]),
+            "refusal_precision": share([not ok for ok, c in scored if c < threshold])})
     return curve
 
 
