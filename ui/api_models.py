@@ -56,6 +56,7 @@ class AnswerOut(BaseModel):
     as_of: str
     timings: dict[str, float]
     usage: dict[str, int]
+    confidence: float | None = Field(None, description="0-1: that the passages answer (the offline answerer).")
     history: list[Turn] = Field(description="Send it back as `history` to ask a follow-up.")
     retrieved: list[SourceOut]
 

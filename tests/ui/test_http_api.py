@@ -238,6 +238,7 @@ def test_ask_and_search_return_json_with_dates_and_top_k(server):
     assert "Amos Kiprop" in answer["text"] and answer["as_of"] == "2023-10-12" and len(answer["retrieved"]) == 3
     assert answer["sources"][0]["url"] == "https://example.org/wire/marathon" and not answer["refused"]
     assert [t["role"] for t in answer["history"]] == ["user", "assistant"]
+    assert 0.4 <= answer["confidence"] <= 1  # the offline answerer's score, at or above its threshold
     follow = httpx.post(f"{server}/v1/ask", timeout=30,
                         json={"question": "And the women's race?", "history": answer["history"]}).json()
     assert "Hana Tesfaye" in follow["text"] and "Riverton" in follow["query"]
