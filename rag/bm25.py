@@ -15,6 +15,7 @@ import logging
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,8 +54,10 @@ class BM25Index:
         self._count: tuple[int, str] | None = None  # (passages, generation) the index was built from
         self._lock = threading.Lock()
 
-    def search(self, query: str, top_k: int, low: int | None = None, high: int | None = None) -> list[Hit]:
-        """Passages with a positive BM25 score for ``query``, best first, dated within [low, high]."""
+    def search(self, query: str, top_k: int, low: int | None = None, high: int | None = None,
+               admit: Callable[[dict], bool] | None = None) -> list[Hit]:
+        """Passages with a positive BM25 score for ``query``, best first, dated within [low, high] and,
+        with ``admit``, whose metadata it admits (a chat scoped to some articles or sources)."""
         tokens = terms(query)
         with self._lock:
             count = (self.store.count(), self.store.generation())  # another process may have written
@@ -67,8 +70,11 @@ class BM25Index:
         mask = None
         if low is not None or high is not None:
             mask = ((index.date_nums >= (low or 0)) & (index.date_nums <= (high or 99999999))).astype(np.float32)
-            if not mask.any():
-                return []
+        if admit is not None:
+            admitted = np.array([admit(r["metadata"]) for r in index.rows], dtype=np.float32)
+            mask = admitted if mask is None else mask * admitted
+        if mask is not None and not mask.any():
+            return []
         k = min(top_k, len(index.rows))
         ids, scores = index.bm25.retrieve([tokens], k=k, show_progress=False, weight_mask=mask, n_threads=0)
         return [Hit(index.rows[i]["id"], float(s), index.rows[i]["metadata"], index.rows[i]["text"])

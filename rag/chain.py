@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from rag.embeddings import DIMENSION, MODEL_ID, MiniLMEmbedding
 from rag.errors import InputError
 from rag.ingest import IngestReport, ingest
 from rag.passages import Passage
-from rag.retrieval import RelevanceGate, Retriever, TimePrior
+from rag.retrieval import RelevanceGate, Retriever, Scope, TimePrior
 from rag.settings import MAX_TOP_K, Settings
 from rag.store import Store
 
@@ -135,12 +135,15 @@ class Assistant:
         return list(dict.fromkeys(a.title for a in self.articles()))[:limit]
 
     def retrieve(self, query: str, top_k: int | None = None, date_from: str = "", date_to: str = "",
-                 as_of: str | dt.date | None = None) -> list[Passage]:
+                 as_of: str | dt.date | None = None, articles: Sequence[str] = (),
+                 sources: Sequence[str] = ()) -> list[Passage]:
         """The top passages for ``query``, best first, each with its cosine to it (no relevance gate);
-        ``as_of`` is the reference date its time words and the recency preference are read against."""
+        ``as_of`` is the reference date its time words and the recency preference are read against;
+        ``articles`` (ids) and ``sources`` (source names) limit the search to those, either one."""
         self.store.collection()  # a missing or mismatched index fails here, with its message
         return self.retriever.retrieve(query, top_k or self.settings.top_k, date_from, date_to,
-                                       self.time_prior(query, dates.as_of(as_of)))
+                                       self.time_prior(query, dates.as_of(as_of)),
+                                       scope=_scope(articles, sources))
 
     def time_prior(self, query: str, reference: dt.date) -> TimePrior | None:
         """Prefer the dates the question names, else articles from the days up to the reference date."""
@@ -159,16 +162,21 @@ class Assistant:
         return stream.answer
 
     def stream(self, question: str, history: list[dict] | None = None, top_k: int | None = None,
-               date_from: str = "", date_to: str = "", as_of: str | dt.date | None = None) -> AnswerStream:
-        """Like ``ask``, but the text arrives in pieces; the checks run before the first piece."""
+               date_from: str = "", date_to: str = "", as_of: str | dt.date | None = None,
+               articles: Sequence[str] = (), sources: Sequence[str] = ()) -> AnswerStream:
+        """Like ``ask``, but the text arrives in pieces; the checks run before the first piece.
+
+        ``articles`` (article ids) and ``sources`` (source names) scope the question: only passages of
+        those articles, or of articles from those sources, are searched."""
         question = self.check_question(question)
         if top_k is not None and not 1 <= top_k <= MAX_TOP_K:
             raise InputError(f"top_k must be between 1 and {MAX_TOP_K} passages, not {top_k}")
         history = [m for m in (history or []) if m.get("role") in ("user", "assistant")
                    and isinstance(m.get("content"), str)]
         reference = dates.as_of(as_of)
+        scope = _scope(articles, sources)
         return AnswerStream(self._answer(question, history, top_k or self.settings.top_k, date_from, date_to,
-                                         reference))
+                                         reference, scope))
 
     def check_question(self, question: str) -> str:
         question = (question or "").strip()
@@ -181,19 +189,22 @@ class Assistant:
         return question
 
     def _answer(self, question: str, history: list[dict], top_k: int, date_from: str,
-                date_to: str, reference: dt.date) -> Generator[str, None, Answer]:
+                date_to: str, reference: dt.date, scope: Scope | None = None) -> Generator[str, None, Answer]:
         clock = _Clock()
         self.store.collection()  # a missing or mismatched index fails here, with its message
         query = self.answerer.condense(question, history)
         clock.lap("condense")
-        passages = self.retrieve(query, top_k, date_from, date_to, reference)
+        passages = self.retrieve(query, top_k, date_from, date_to, reference,
+                                 scope.articles if scope else (), scope.sources if scope else ())
         relevant = self.gate.postprocess(passages, query)
         clock.lap("retrieve")
         reply = self.answerer.reply(question, query, history, relevant) if relevant else Reply.refusal()
         verified = citations.CitationFilter(len(relevant))
         text = yield from _shown(reply.pieces, verified, clock)
         refused = citations.is_refusal(text)
-        text = (REFUSAL + _filtered(date_from, date_to)) if refused else text
+        if refused:
+            nothing_searched = not passages and _nothing_left(date_from, date_to, scope)
+            text = nothing_searched or REFUSAL + _filtered(date_from, date_to, scope)
         return Answer(
             question=question, text=text, backend=self.backend, refused=refused, query=query,
             as_of=reference.isoformat(),
@@ -204,12 +215,35 @@ class Assistant:
             retrieved=[citations.source(i, p, "") for i, p in enumerate(passages, start=1)])
 
 
-def _filtered(date_from: str, date_to: str) -> str:
-    """What a refusal adds when a date filter limited the search: the user may have filtered it away."""
-    if not (date_from or date_to):
+def _scope(articles: Sequence[str], sources: Sequence[str]) -> Scope | None:
+    for name, given in (("articles", articles), ("sources", sources)):
+        if isinstance(given, str) or not all(isinstance(x, str) for x in given or ()):
+            raise InputError(f"{name} must be a list of {name[:-1]} names, not {type(given).__name__}")
+    scope = Scope(tuple(dict.fromkeys(articles or ())), tuple(dict.fromkeys(sources or ())))
+    return scope or None
+
+
+def _nothing_left(date_from: str, date_to: str, scope: Scope | None) -> str:
+    """The refusal when the filters left no passage at all: not that the corpus lacks the answer, but
+    that nothing was searched ("" when no filter was set)."""
+    limits = []
+    if date_from or date_to:
+        limits.append("is dated " + " ".join(p for p in (date_from and f"from {date_from}",
+                                                        date_to and f"to {date_to}") if p))
+    if scope:
+        limits.append("is among the chosen articles or sources")
+    if not limits:
         return ""
+    return f"No article {' and '.join(limits)}, so nothing was searched: widen the filter or clear it."
+
+
+def _filtered(date_from: str, date_to: str, scope: Scope | None = None) -> str:
+    """What a refusal adds when a date filter or a scope limited the search: the user may have filtered it away."""
+    scoped = " Only the chosen articles or sources were searched." if scope else ""
+    if not (date_from or date_to):
+        return scoped
     span = " ".join(part for part in (date_from and f"from {date_from}", date_to and f"to {date_to}") if part)
-    return f" Only articles dated {span} were searched; undated articles are left out by a date filter."
+    return f" Only articles dated {span} were searched; undated articles are left out by a date filter." + scoped
 
 
 def _shown(pieces, verified: citations.CitationFilter, clock: _Clock) -> Generator[str, None, str]:

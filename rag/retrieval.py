@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from llama_index.core import VectorStoreIndex
 from llama_index.core.schema import MetadataMode, QueryBundle
-from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
+from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
 
 from rag.bm25 import BM25Index, Hit
 from rag.corpus import normalise_date
@@ -27,6 +27,30 @@ from rag.errors import InputError
 from rag.passages import Passage
 from rag.store import Store
 from rag.text import coverage
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which passages a question may use: those of the given articles (ids) or of the given sources
+    (the articles' ``source`` names), either one; both empty is the whole corpus."""
+
+    articles: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.articles or self.sources)
+
+    def admits(self, meta: dict) -> bool:
+        return not self or str(meta.get("article_id", "")) in self.articles or \
+            str(meta.get("source", "")) in self.sources
+
+    def filters(self) -> MetadataFilters | None:
+        """The scope as a Chroma filter: article id in the list, or source in the list."""
+        parts = [MetadataFilter(key=key, value=list(values), operator=FilterOperator.IN)
+                 for key, values in (("article_id", self.articles), ("source", self.sources)) if values]
+        if not parts:
+            return None
+        return MetadataFilters(filters=parts, condition=FilterCondition.OR)
 
 
 @dataclass(frozen=True)
@@ -51,12 +75,13 @@ class Retriever:
         self._index = None
 
     def retrieve(self, query: str, top_k: int, date_from: str = "", date_to: str = "",
-                 prior: TimePrior | None = None) -> list[Passage]:
+                 prior: TimePrior | None = None, scope: Scope | None = None) -> list[Passage]:
         bounds = date_bounds(date_from, date_to)
         depth = max(top_k, self.candidates)
         vector = self.embed_model.get_query_embedding(query)
-        dense = self._dense(query, vector, depth, date_filters(*bounds))
-        sparse = self.bm25.search(query, depth, *bounds) if self.mode == "hybrid" else []
+        dense = self._dense(query, vector, depth, both(date_filters(*bounds), scope.filters() if scope else None))
+        sparse = self.bm25.search(query, depth, *bounds, admit=scope.admits if scope else None) \
+            if self.mode == "hybrid" else []
         rankings, weights = [[p.id for p in dense], [hit.passage_id for hit in sparse]], [1.0, 1.0]
         if prior is not None:
             dates = {p.id: p.date for p in dense} | {h.passage_id: str(h.metadata.get("date", "")) for h in sparse}
@@ -147,6 +172,12 @@ def date_filters(low: int | None, high: int | None) -> MetadataFilters | None:
     filters = [MetadataFilter(key="date_num", value=value, operator=op)
                for value, op in ((low, FilterOperator.GTE), (high, FilterOperator.LTE)) if value is not None]
     return MetadataFilters(filters=filters) if filters else None
+
+
+def both(*filters: MetadataFilters | None) -> MetadataFilters | None:
+    """Filters that must all hold (None: no filter)."""
+    given = [f for f in filters if f is not None]
+    return given[0] if len(given) == 1 else MetadataFilters(filters=given) if given else None
 
 
 def to_passage(passage_id: str, text: str, meta: dict, cosine: float) -> Passage:
