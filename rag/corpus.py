@@ -282,6 +282,14 @@ def parse_text(text: str, path: Path) -> Article:
 
 
 def parse_html(text: str, path: Path) -> Article:
+    """A saved web page: trafilatura's article text and metadata; plain tag rules over the page's meta
+    tags when it finds no article at all (a bare fragment of HTML)."""
+    from rag.sources.pages import extract  # lxml and htmldate load only when a page is read
+
+    page = extract(text)
+    if page is not None:
+        return _make(path, "", page.text, {"title": page.title, "url": page.url, "date": page.date,
+                                           "source": page.site, "author": page.author})
     soup = BeautifulSoup(text, "html.parser")
 
     def meta(*names: str) -> str:

@@ -9,7 +9,7 @@ same deterministic ids); an article gone from the ingested folder loses its pass
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from rag import corpus
 from rag.embeddings import MiniLMEmbedding
 from rag.errors import InputError
 from rag.settings import Settings
-from rag.store import Store
+from rag.store import IndexedArticle, Store
 
 Progress = Callable[[int, int], None]  # (articles done, articles to write)
 
@@ -91,11 +91,35 @@ def ingest(
     rebuild: bool = False,
     on_progress: Progress | None = None,
 ) -> IngestReport:
+    """Index the articles of a folder or file; articles of that folder no longer there are removed."""
     started = time.perf_counter()
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path} does not exist: give a folder or file of articles")
     loaded = corpus.load(path, settings.max_file_mb)
+    if rebuild:
+        store.drop()
+    root = path.resolve()
+    report = upsert(loaded, settings, store, embed_model, on_progress,
+                    gone=lambda known: _is_under(known.path, root))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def upsert(
+    loaded: corpus.LoadResult,
+    settings: Settings,
+    store: Store,
+    embed_model: MiniLMEmbedding,
+    on_progress: Progress | None = None,
+    gone: Callable[[IndexedArticle], bool] = lambda known: False,
+    remove: Iterable[str] = (),
+) -> IngestReport:
+    """Write the loaded articles that are new or changed; delete the indexed ones ``gone`` picks (those
+    of an ingested folder that the folder no longer holds) and the ids in ``remove``.
+
+    The one door into the index for every source: files, web pages, feeds."""
+    started = time.perf_counter()
     report = IngestReport(skipped=list(loaded.skipped))
     articles: dict[str, corpus.Article] = {}
     for article in loaded.articles:
@@ -105,21 +129,19 @@ def ingest(
         else:
             articles[article.id] = article
 
-    if rebuild:
-        store.drop()
     indexed = store.indexed_articles()
-    root = path.resolve()
     to_write = [a for a in articles.values()
                 if a.id not in indexed or indexed[a.id].content_hash != a.content_hash]
-    gone = [aid for aid, known in indexed.items() if aid not in articles and _is_under(known.path, root)]
+    removed = {aid for aid, known in indexed.items() if aid not in articles and gone(known)}
+    removed |= {aid for aid in remove if aid in indexed and aid not in articles}
     report.unchanged = len(articles) - len(to_write)
 
     try:
         if to_write:
             _write(to_write, indexed, settings, store, embed_model, report, on_progress)
-        if gone:
-            store.delete_articles(gone)
-            report.removed = [indexed[aid].path for aid in gone]
+        if removed:
+            store.delete_articles(sorted(removed))
+            report.removed = [indexed[aid].path for aid in sorted(removed)]
     except KeyboardInterrupt:
         report.interrupted = True
     report.seconds = time.perf_counter() - started
