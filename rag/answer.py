@@ -21,6 +21,7 @@ class Source:
     score: float
     article_id: str
     passage_id: str
+    page: str = ""  # the PDF page(s) the passage is on ("3", "3-4"), "" when the article has no pages
 
     @property
     def location(self) -> str:

@@ -73,7 +73,13 @@ def sources(text: str, passages: list[Passage], order: list[int]) -> list[Source
 def source(number: int, passage: Passage, quote: str) -> Source:
     return Source(number=number, title=passage.title, date=passage.date, url=passage.url,
                   path=passage.path, quote=quote, passage=passage.text, score=passage.score,
-                  article_id=passage.article_id, passage_id=passage.id)
+                  article_id=passage.article_id, passage_id=passage.id, page=_page(passage, quote))
+
+
+def _page(passage: Passage, quote: str) -> str:
+    """The page of the quoted sentence when the passage spans pages ("p. 3", not "pp. 1-3")."""
+    at = passage.text.find(quote) if quote else -1
+    return passage.page_at(at) if at >= 0 else passage.page
 
 
 def _plain(text: str) -> str:

@@ -76,7 +76,7 @@ def ask(
     if answer.sources:
         console.print("\n[bold]Sources[/]")
     for source in answer.sources:
-        meta = " · ".join(x for x in (source.date, source.location) if x)
+        meta = " · ".join(x for x in (source.date, source.location, source.page and f"p. {source.page}") if x)
         console.print(f"[bold][{source.number}][/] {escape(source.title)}  [dim]{escape(meta)}[/]",
                   highlight=False)
         console.print(f"    “{escape(source.quote)}”", style="italic", highlight=False)

@@ -14,18 +14,21 @@ import math
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import frontmatter
 import yaml
 from bs4 import BeautifulSoup
 
+from rag.sources import documents
+
 MARKDOWN = {".md", ".markdown"}
 TEXT = {".txt"}
 HTML = {".html", ".htm"}
 JSONL = {".jsonl", ".ndjson"}
-SUPPORTED = MARKDOWN | TEXT | HTML | JSONL
+DOCUMENTS = documents.PDF | documents.DOCX
+SUPPORTED = MARKDOWN | TEXT | HTML | JSONL | DOCUMENTS
 log = logging.getLogger(__name__)
 # Characters that cannot be stored or shown: lone UTF-16 surrogates (a JSON or YAML "\ud800") and C0
 # controls other than tab and newlines (a JSON "\u0000").
@@ -44,6 +47,7 @@ class Article:
     date: str = ""  # ISO date, "" when unknown
     source: str = ""
     author: str = ""
+    page_starts: tuple[int, ...] = ()  # where each page of a PDF begins in ``text``, for "p. 3" citations
 
     @property
     def date_num(self) -> int:
@@ -163,7 +167,9 @@ def load(root: Path, max_file_mb: float = 20.0) -> LoadResult:
                                           f" (use {', '.join(sorted(SUPPORTED))})"))
             continue
         try:
-            if suffix in JSONL:  # many articles in one file: the size limit applies to each line
+            if suffix in DOCUMENTS:
+                result.articles.append(parse_document(read_bytes(path, max_file_mb), path))
+            elif suffix in JSONL:  # many articles in one file: the size limit applies to each line
                 text = read_text(path, max_file_mb=float("inf"))
                 articles, bad_lines = parse_jsonl(text, path, max_file_mb)
                 result.articles.extend(articles)
@@ -185,22 +191,30 @@ class ArticleError(ValueError):
     """A file that is not a usable article; the message says why and what to do."""
 
 
-def read_text(path: Path, max_file_mb: float) -> str:
+def read_bytes(path: Path, max_file_mb: float) -> bytes:
     size = path.stat().st_size
     if size > max_file_mb * 1024 * 1024:
         raise ArticleError(f"too large ({size / 1024 / 1024:.1f} MB > {max_file_mb:g} MB limit;"
                            " split it or raise RAG_MAX_FILE_MB)")
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as err:
         raise ArticleError(f"unreadable ({err.strerror}); check its permissions") from err
+
+
+def read_text(path: Path, max_file_mb: float) -> str:
+    return decode(read_bytes(path, max_file_mb))
+
+
+def decode(data: bytes) -> str:
+    """Text from bytes: UTF-8 (with or without BOM) or UTF-16 with a BOM; anything else is refused."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 byte-order mark: Windows' "Unicode"
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as err:
             raise ArticleError("UTF-16 with a broken character; re-save it as UTF-8") from err
     elif b"\x00" in data:
-        raise ArticleError("binary file, not text; export it as markdown, text, HTML or JSON lines")
+        raise ArticleError("binary file, not text; export it as markdown, text, HTML, JSON lines, PDF or .docx")
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -270,6 +284,17 @@ def parse_markdown(text: str, path: Path) -> Article:
     if not metadata.get("title") and lines and lines[0].startswith("# "):
         title, body = lines[0][2:], "\n".join(lines[1:])
     return _make(path, title, body, metadata)
+
+
+def parse_document(data: bytes, path: Path) -> Article:
+    """A PDF or Word file; a PDF's page starts are kept so its passages know their pages."""
+    try:
+        doc = documents.read(data, path.suffix.lower())
+    except documents.DocumentError as err:
+        raise ArticleError(str(err)) from err
+    lead = len(doc.text) - len(doc.text.lstrip())  # _make strips the text: shift the page starts with it
+    article = _make(path, "", doc.text, {"title": doc.title, "author": doc.author, "date": doc.date})
+    return replace(article, page_starts=tuple(max(0, start - lead) for start in doc.page_starts))
 
 
 def parse_text(text: str, path: Path) -> Article:

@@ -21,6 +21,7 @@ from rag import corpus
 from rag.embeddings import MiniLMEmbedding
 from rag.errors import InputError
 from rag.settings import Settings
+from rag.sources.documents import page_map, page_of
 from rag.store import IndexedArticle, Store
 
 Progress = Callable[[int, int], None]  # (articles done, articles to write)
@@ -78,7 +79,7 @@ def to_document(article: corpus.Article) -> Document:
         "path": article.path,
         "content_hash": article.content_hash,
     }
-    hidden = [key for key in metadata if key not in SHOWN_TO_MODELS] + ["passages", "chunk"]
+    hidden = [key for key in metadata if key not in SHOWN_TO_MODELS] + ["passages", "chunk", "page", "page_map"]
     return Document(id_=article.id, text=article.text, metadata=metadata,
                     excluded_embed_metadata_keys=hidden, excluded_llm_metadata_keys=hidden)
 
@@ -156,10 +157,14 @@ def _write(to_write, indexed, settings, store, embed_model, report, on_progress)
     for group in _groups(to_write):
         nodes = pipeline.run(documents=[to_document(a) for a in group])
         per_article: dict[str, int] = {}
+        by_id = {a.id: a for a in group}
         for node in nodes:
             aid = node.metadata["article_id"]
             node.metadata["chunk"] = per_article.get(aid, 0)
             per_article[aid] = node.metadata["chunk"] + 1
+            starts = by_id[aid].page_starts
+            node.metadata["page"] = page_of(starts, node.start_char_idx, node.end_char_idx)
+            node.metadata["page_map"] = page_map(starts, node.start_char_idx, node.end_char_idx)
         for node in nodes:
             node.metadata["passages"] = per_article[node.metadata["article_id"]]
         replaced = [a.id for a in group if a.id in indexed]

@@ -16,3 +16,15 @@ class Passage:
     source: str
     text: str
     score: float  # cosine similarity to the query, -1..1
+    page: str = ""  # "3" or "3-4" for a passage of a PDF, "" otherwise
+    page_map: str = ""  # where each page begins in ``text`` ("2:0,3:410"), for the page of a quote
+
+    def page_at(self, offset: int) -> str:
+        """The page that the passage's character at ``offset`` is on ("" for an article without pages)."""
+        page = ""
+        for mark in filter(None, self.page_map.split(",")):
+            number, _, begin = mark.partition(":")
+            if int(begin) > offset:
+                break
+            page = number
+        return page or self.page

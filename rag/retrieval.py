@@ -191,4 +191,6 @@ def to_passage(passage_id: str, text: str, meta: dict, cosine: float) -> Passage
         source=str(meta.get("source", "")),
         text=text,
         score=round(cosine, 4),
+        page=str(meta.get("page", "") or ""),
+        page_map=str(meta.get("page_map", "") or ""),
     )

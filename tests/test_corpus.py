@@ -50,7 +50,8 @@ def test_bad_files_are_skipped_with_a_one_line_reason_and_the_rest_is_read(tmp_p
     write(tmp_path / "broken.md", "---\ntitle: [unclosed\n---\nText.")
     write(tmp_path / "list.md", "---\n- a\n- b\n---\nText.")
     write(tmp_path / "title-only.md", "---\ntitle: Nothing else\n---\n")
-    write(tmp_path / "slides.pdf", b"%PDF-1.4")
+    write(tmp_path / "slides.pptx", b"PK\x03\x04")
+    write(tmp_path / "truncated.pdf", b"%PDF-1.4")
     write(tmp_path / "big.txt", "word " * 300_000)
     write(tmp_path / "feed.jsonl", '{"title": "ok", "text": "Fine text."}\n{broken\n{"title": "no text"}\n'
           + '{"title": "huge", "text": "' + "word " * 300_000 + '"}\n')  # a big file of small articles is fine
@@ -63,7 +64,8 @@ def test_bad_files_are_skipped_with_a_one_line_reason_and_the_rest_is_read(tmp_p
     assert "front matter does not parse" in reasons["broken.md"]
     assert "front matter does not parse" in reasons["list.md"]
     assert "no article text" in reasons["title-only.md"]
-    assert "unsupported file type '.pdf'" in reasons["slides.pdf"]
+    assert "unsupported file type '.pptx'" in reasons["slides.pptx"]
+    assert "broken PDF" in reasons["truncated.pdf"]
     assert "too large" in reasons["big.txt"] and "RAG_MAX_FILE_MB" in reasons["big.txt"]
     assert "not valid JSON" in reasons["feed.jsonl:2"] and '"text"' in reasons["feed.jsonl:3"]
     assert "article too large" in reasons["feed.jsonl:4"]

@@ -39,6 +39,7 @@ class SourceOut(BaseModel):
     score: float
     article_id: str
     passage_id: str
+    page: str = Field("", description="The PDF page of the quoted sentence (\"3\"), \"\" for other articles.")
 
     @classmethod
     def of(cls, source: Source) -> SourceOut:
