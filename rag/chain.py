@@ -131,6 +131,12 @@ class Assistant:
             self.retriever.invalidate()
         return found
 
+    def article_passages(self, article_id: str) -> list[tuple[str, str]]:
+        """One article's passages in order, as (passage id, text): the article around a cited passage
+        ([] when no article has that id). Consecutive passages overlap by ``chunk_overlap`` tokens."""
+        rows = self.store.passages(include=["documents", "metadatas"], where={"article_id": article_id})
+        return [(pid, text) for pid, text, _ in sorted(rows, key=lambda r: int(r[2].get("chunk") or 0))]
+
     def recent_titles(self, limit: int = 3) -> list[str]:
         return list(dict.fromkeys(a.title for a in self.articles()))[:limit]
 

@@ -7,12 +7,14 @@ import re
 import secrets
 import sqlite3
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 
 import gradio as gr
 from starlette.middleware import Middleware
 
-from rag import Assistant, RagError
+from rag import Assistant, RagError, Source
+from ui import articles as panel
 from ui import render, uploads
 from ui.access import is_loopback
 from ui.conversations import LOCAL_OWNER, Conversation, ConversationStore
@@ -46,6 +48,29 @@ document.addEventListener("click", (event) => {
   const text = content.innerText.replace(/\\n{3,}/g, "\\n\\n").trim();
   setTimeout(() => navigator.clipboard.writeText(text).catch(() => {}), 50);
 }, true);
+// A click on a source card or an [n] marker opens that source in the side panel: the card's key goes
+// to a hidden textbox and a hidden button runs the event (Gradio has no click event inside a message).
+document.addEventListener("click", (event) => {
+  const target = event.target.closest && event.target.closest("#chat .source-card, #chat a.cite");
+  if (!target || event.target.closest(".source-card a[target=_blank]")) return;  // the article's own link
+  const id = target.classList.contains("cite") ? (target.getAttribute("href") || "").slice(1) : target.id;
+  const box = document.querySelector("#open-source textarea, #open-source input");
+  const go = document.querySelector("#open-source-go");
+  if (!/^src-\\d+-\\d+$/.test(id) || !box || !go) return;
+  box.value = id.slice(4);
+  box.dispatchEvent(new Event("input", {bubbles: true}));
+  setTimeout(() => go.click(), 0);
+});
+// Screen readers read a message's aria-label, which Gradio fills with the message's HTML: make it the
+// text the reader sees.
+new MutationObserver(() => {
+  for (const message of document.querySelectorAll(`#chat [aria-label*="'s message: "]`)) {
+    const role = (message.getAttribute("aria-label").match(/^(\\w+)'s message: /) || [])[1];
+    if (!role) continue;
+    const text = role + "'s message: " + message.innerText.replace(/\\s+/g, " ").trim();
+    if (message.getAttribute("aria-label") !== text) message.setAttribute("aria-label", text);
+  }
+}).observe(document.documentElement, {subtree: true, childList: true, characterData: true});
 </script>"""
 
 
@@ -71,19 +96,27 @@ def _new_secret(path: Path) -> str:
     return secret
 
 
-def chat_of(conversation: Conversation | None) -> list[dict]:
-    """A stored conversation as the chat shows it."""
+def chat_of(conversation: Conversation | None, path_view: render.PathView = render.file_name) -> tuple[list, dict]:
+    """A stored conversation as the chat shows it, and its cited sources by card ("turn-n")."""
     messages: list[dict] = []
+    cards: dict = {}
     for turn in conversation.turns if conversation else []:
         number = len(messages)
         messages += [{"role": "user", "content": render.safe(turn.question.strip())},
-                     {"role": "assistant", "content": render.answer_html(turn.answer, number)}]
-    return messages
+                     {"role": "assistant", "content": render.answer_html(turn.answer, number, path_view)}]
+        cards |= cards_of(turn.answer, number)
+    return messages, cards
+
+
+def cards_of(answer, turn: int) -> dict:
+    """An answer's sources by the key its cards and [n] markers carry (src-TURN-N)."""
+    return {f"{turn}-{s.number}": asdict(s) for s in answer.sources}
 
 
 def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
     settings = bot.settings
     store = store or ConversationStore.in_data_dir(settings.data_dir)
+    roots = panel.Roots(settings.corpus_dir, uploads.upload_dir(settings.data_dir))
     exports = Path(tempfile.mkdtemp(prefix="rag-exports-"))  # the temp dir: Gradio may serve files from it
 
     def export_files(owner: str, conversation: Conversation | None) -> tuple:
@@ -103,11 +136,12 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
         return gr.update(choices=choices, value=shown)
 
     def view(owner: str, conversation: Conversation | None, search: str) -> tuple:
-        """chatbot, history, conversation id, list, title box, the two exports."""
+        """chatbot, history, conversation id, list, title box, the two exports, the cards' sources."""
         cid = conversation.id if conversation else ""
-        return (chat_of(conversation), conversation.history if conversation else [], cid,
+        messages, cards = chat_of(conversation, roots.shown)
+        return (messages, conversation.history if conversation else [], cid,
                 listing(owner, search, cid), conversation.title if conversation else "",
-                *export_files(owner, conversation))
+                *export_files(owner, conversation), cards)
 
     def restore(cid: str, search: str, request: gr.Request):
         """On page load: the browser's current conversation, if it is this user's; else a new one."""
@@ -139,15 +173,17 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
         return listing(owner_of(request), search, cid)
 
     def respond(message: str, chat: list, history: list, cid: str, search: str, top_k: float, date_from: str,
-                date_to: str, as_of: str, request: gr.Request):
+                date_to: str, as_of: str, scope_sources: list, scope_articles: list, cards: dict,
+                request: gr.Request):
         owner = owner_of(request)
         chat = list(chat or [])
         turn = len(chat)
-        keep = (gr.skip(),) * 5  # conversation id, list, title, exports: unchanged until the answer is whole
+        keep = (gr.skip(),) * 6  # conversation id, list, title, exports, cards: unchanged until the answer is whole
         try:
             stream = bot.stream(message, history, top_k=int(top_k or settings.top_k),
                                 date_from=(date_from or "").strip(), date_to=(date_to or "").strip(),
-                                as_of=(as_of or "").strip() or None)
+                                as_of=(as_of or "").strip() or None,
+                                **panel.scope_of(scope_sources, scope_articles))
         except RagError as error:
             yield message, [*chat, {"role": "assistant", "content": render.error_html(str(error))}], history, *keep
             return
@@ -168,7 +204,8 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
             yield "", chat, history, *keep
             return
         answer = stream.answer
-        chat[-1] = {"role": "assistant", "content": render.answer_html(answer, turn)}
+        chat[-1] = {"role": "assistant", "content": render.answer_html(answer, turn, roots.shown)}
+        cards = {**(cards or {}), **cards_of(answer, turn)}
         try:
             if not cid or store.get(owner, cid) is None:  # the first question names a new conversation
                 cid = store.create(owner, answer.question)
@@ -177,10 +214,10 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
         except sqlite3.Error:  # the answer is still shown; only keeping it failed
             log.exception("storing the conversation failed")
             gr.Warning("This answer could not be saved (the server log says why).")
-            yield "", chat, answer.history, *keep
+            yield "", chat, answer.history, *keep[:-1], cards
             return
         yield "", chat, answer.history, cid, listing(owner, search, cid), conversation.title, \
-            *export_files(owner, conversation)
+            *export_files(owner, conversation), cards
 
     def ingest_files(files, progress=gr.Progress()):  # noqa: B008  (Gradio injects its progress bar so)
         if not files:
@@ -204,6 +241,60 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
                  for s in report.skipped] + lines
         return "\n".join(lines)
 
+    def article_view(search: str, sources: list, date_from: str, date_to: str, scope_sources: list,
+                     scope_articles: list, delete_pick: str | None) -> tuple:
+        """The table, its source filter, and the pickers, with the picks still in the index kept."""
+        known = bot.articles()
+        try:
+            shown = panel.matching(known, search, sources, date_from, date_to)
+        except RagError as error:
+            gr.Warning(str(error))
+            shown = known
+        ids, all_sources = {a.article_id for a in known}, panel.source_choices(known)
+        choices = panel.article_choices(known)
+        return (gr.update(value=panel.rows(shown, roots)),
+                f"{len(shown)} of {len(known)} article{'s' * (len(known) != 1)} shown",
+                gr.update(choices=all_sources, value=[s for s in sources or [] if s in all_sources]),
+                gr.update(choices=all_sources, value=[s for s in scope_sources or [] if s in all_sources]),
+                gr.update(choices=choices, value=[a for a in scope_articles or [] if a in ids]),
+                gr.update(choices=choices, value=delete_pick if delete_pick in ids else None))
+
+    def delete_article(article_id: str | None):
+        if not article_id:
+            return "Pick the article to delete first."
+        try:
+            return render.safe(panel.delete(bot, article_id, roots))
+        except RagError as error:
+            return render.error_html(str(error))
+
+    def reingest(progress=gr.Progress()):  # noqa: B008  (Gradio injects its progress bar so)
+        lines = []
+        for folder in (settings.corpus_dir, uploads.upload_dir(settings.data_dir)):
+            if not Path(folder).is_dir():
+                continue
+            try:
+                report = bot.ingest(folder, on_progress=lambda d, t: progress(d / t, desc="embedding"))
+            except RagError as error:
+                return render.error_html(str(error))
+            lines.append(f"**{render.safe(roots.shown(str(folder)) or str(folder))}**: {render.safe(report.summary())}")
+        return "\n\n".join(lines) or "No corpus folder and no uploads to ingest."
+
+    def open_source(key: str, cards: dict):
+        """A card or [n] clicked: its passage in the article around it, in the side panel."""
+        found = (cards or {}).get((key or "").strip())
+        if found is None:
+            return gr.skip(), gr.skip()
+        source = Source(**found)
+        try:
+            passages = bot.article_passages(source.article_id)
+        except RagError as error:
+            return render.error_html(str(error)), gr.Sidebar(open=True)
+        return render.source_panel(source, passages, roots.shown), gr.Sidebar(open=True)
+
+    def scope_line(scope_sources: list, scope_articles: list) -> str:
+        line = panel.describe_scope(scope_sources, scope_articles, bot.articles())
+        return f"🔎 {render.safe(line)}" if line else ""
+
     with gr.Blocks(title=TITLE) as app:
         # The browser remembers its current conversation (encrypted, in localStorage): a reload or a
         # server restart brings it back; a new browser starts its own.
@@ -220,6 +311,13 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
                 with gr.Row():
                     export_md = gr.DownloadButton("Markdown", elem_id="export-md", size="sm", interactive=False)
                     export_json = gr.DownloadButton("JSON", elem_id="export-json", size="sm", interactive=False)
+        with gr.Sidebar(label="Source", open=False, position="right", width=440,
+                        elem_id="source-panel") as source_panel:
+            source_view = gr.HTML(elem_id="source-view")
+        cards = gr.State({})  # the shown answers' sources, by the key their cards carry ("TURN-N")
+        # A click on a card or an [n] marker (the script in HEAD) puts the card's key here and presses the button.
+        source_key = gr.Textbox(visible="hidden", elem_id="open-source")
+        source_go = gr.Button(visible="hidden", elem_id="open-source-go")
         gr.Markdown(f"## {TITLE}")
         status = gr.Markdown(status_line(bot), elem_id="status")
         chatbot = gr.Chatbot(elem_id="chat", height=560, sanitize_html=True, allow_tags=False,
@@ -232,6 +330,7 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
                              elem_id="question", scale=8, autofocus=True)
             ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
             clear = gr.Button("Clear conversation", elem_id="clear", scale=1)
+        scope_note = gr.Markdown(elem_id="scope-note")
         gr.Examples(example_questions(bot), inputs=box, label="Examples", api_visibility="private")
         with gr.Accordion("Settings", open=False, elem_id="settings"):
             top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages to retrieve")
@@ -242,14 +341,33 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
                                    info="What 'this week' or 'yesterday' mean, and which articles are recent")
             gr.Markdown(f"Answering backend: **{render.safe(bot.backend)}** (set RAG_LLM, OPENAI_API_KEY"
                         " or OPENAI_BASE_URL before starting to change it)")
+        with gr.Accordion("Articles", open=False, elem_id="articles"):
+            with gr.Row():
+                art_search = gr.Textbox(label="Search titles, sources, files", elem_id="article-search", scale=3)
+                art_sources = gr.Dropdown([], multiselect=True, label="Source", elem_id="article-sources", scale=2)
+                art_from = gr.Textbox(label="Dated from (YYYY-MM-DD)", elem_id="article-from", scale=1)
+                art_to = gr.Textbox(label="Dated to (YYYY-MM-DD)", elem_id="article-to", scale=1)
+            art_count = gr.Markdown(elem_id="article-count")
+            art_table = gr.Dataframe(headers=panel.HEADERS, datatype=["str", "str", "str", "number", "str"],
+                                     interactive=False, wrap=True, elem_id="article-table", max_height=420)
+            gr.Markdown("**Chat only about** these sources or articles (empty: the whole corpus)")
+            with gr.Row():
+                scope_sources = gr.Dropdown([], multiselect=True, label="Sources", elem_id="scope-sources")
+                scope_articles = gr.Dropdown([], multiselect=True, label="Articles", elem_id="scope-articles")
+            with gr.Row():
+                delete_pick = gr.Dropdown([], label="Article to delete", elem_id="delete-pick", scale=3)
+                delete_art = gr.Button("Delete article", variant="stop", elem_id="delete-article", scale=1)
+                reingest_button = gr.Button("Re-ingest corpus and uploads", elem_id="reingest", scale=1)
+            art_report = gr.Markdown(elem_id="article-report")
         with gr.Accordion("Add articles", open=False, elem_id="upload"):
-            files = gr.File(file_count="multiple", label="Markdown, text, HTML or JSON-lines files",
+            files = gr.File(file_count="multiple", label="Article files: " + ", ".join(sorted(uploads.FILE_TYPES)),
                             file_types=sorted(uploads.FILE_TYPES), elem_id="files")
             ingest = gr.Button("Ingest files", elem_id="ingest")
             ingest_report = gr.Markdown(elem_id="ingest-report")
 
-        view_outputs = [chatbot, history, current, conversations, title, export_md, export_json]
-        inputs = [box, chatbot, history, current, search, top_k, date_from, date_to, as_of]
+        view_outputs = [chatbot, history, current, conversations, title, export_md, export_json, cards]
+        inputs = [box, chatbot, history, current, search, top_k, date_from, date_to, as_of, scope_sources,
+                  scope_articles, cards]
         # The events serve this page only: none is a public API (nor listed in the page before login).
         private = {"api_visibility": "private"}
         app.load(restore, [current, search], view_outputs, **private)
@@ -261,12 +379,23 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
             starter(new_conversation, search, [box, *view_outputs], **private)
         conversations.input(select, [conversations, search], view_outputs, **private)
         rename_outputs = [conversations, title, export_md, export_json]
+        source_go.click(open_source, [source_key, cards], [source_view, source_panel], **private)
         rename_button.click(rename, [current, title, search], rename_outputs, **private)
         title.submit(rename, [current, title, search], rename_outputs, **private)
         delete_button.click(delete, [current, search], [box, *view_outputs], **private)
         search.change(search_list, [search, current], conversations, **private)
-        ingest.click(ingest_files, files, ingest_report, **private).then(lambda: status_line(bot), None, status,
-                                                                           **private)
+        article_inputs = [art_search, art_sources, art_from, art_to, scope_sources, scope_articles, delete_pick]
+        article_outputs = [art_table, art_count, art_sources, scope_sources, scope_articles, delete_pick]
+        refresh = {"fn": article_view, "inputs": article_inputs, "outputs": article_outputs, **private}
+        app.load(**refresh)
+        for change in (art_search.submit, art_sources.input, art_from.submit, art_to.submit):
+            change(**refresh)
+        for changed in (ingest.click(ingest_files, files, ingest_report, **private),
+                        delete_art.click(delete_article, delete_pick, art_report, **private),
+                        reingest_button.click(reingest, None, art_report, **private)):
+            changed.then(lambda: status_line(bot), None, status, **private).then(**refresh)
+        for picker in (scope_sources, scope_articles):
+            picker.change(scope_line, [scope_sources, scope_articles], scope_note, **private)
     return app
 
 

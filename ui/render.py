@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
+from pathlib import PurePath
 from urllib.parse import urlparse
 
 from rag import Answer, Source
@@ -51,20 +53,81 @@ def passage_with_quote(source: Source) -> str:
         safe(passage[at + len(quote):end]) + ("…" if end < len(passage) else "")
 
 
-def card(source: Source, turn: int) -> str:
+PathView = Callable[[str], str]  # a stored file path as the reader sees it
+
+
+def file_name(path: str) -> str:
+    """The default view of a path: its file name, never the server's folders."""
+    return PurePath(path).name if path else ""
+
+
+def relevance(score: float) -> str:
+    """The cosine as a bar, with what it means on hover (a <meter>: no inline style needed)."""
+    value = min(1.0, max(0.0, score))
+    return (f'<span class="relevance" title="relevance: cosine similarity of this passage to the question,'
+            f' {score:.2f} (0: unrelated, 1: the same meaning; cited passages usually reach 0.3)">relevance'
+            f' <meter min="0" max="1" low="0.3" high="0.5" optimum="1" value="{value:.2f}"></meter></span>')
+
+
+def card(source: Source, turn: int, path_view: PathView = file_name) -> str:
     url = safe_url(source.url)
     title = safe(source.title or "(untitled)")
     heading = f'<a href="{url}" target="_blank" rel="noopener noreferrer">{title}</a>' if url else title
-    where = "" if url else f'<span class="path">{safe(source.path)}</span>'
-    meta = " · ".join(x for x in (safe(source.date) if source.date else "", where,
-                                  f"score {source.score:.2f}") if x)
-    return (f'<div class="source-card" id="src-{turn}-{source.number}">'
+    where = "" if url else f'<span class="path">{safe(path_view(source.path))}</span>'
+    meta = " · ".join(x for x in (safe(source.date) if source.date else "", where, relevance(source.score)) if x)
+    return (f'<div class="source-card" id="src-{turn}-{source.number}" title="Open the passage in its article">'
             f'<div class="card-head"><b>[{source.number}]</b> {heading}</div>'
             f'<div class="card-meta">{meta}</div>'
             f'<blockquote class="card-quote">{passage_with_quote(source)}</blockquote></div>')
 
 
-def answer_html(answer: Answer, turn: int) -> str:
+def _overlap(before: str, after: str, most: int = 2000) -> int:
+    """How many characters ``after`` starts with that ``before`` ends with (passages overlap a little)."""
+    for k in range(min(len(before), len(after), most), 15, -1):
+        if before.endswith(after[:k]):
+            return k
+    return 0
+
+
+def _marked(text: str, quote: str) -> str:
+    at = text.find(quote) if quote else -1
+    if at < 0:
+        return safe(text)
+    return safe(text[:at]) + f"<mark>{safe(quote)}</mark>" + safe(text[at + len(quote):])
+
+
+def source_panel(source: Source, passages: list[tuple[str, str]], path_view: PathView = file_name) -> str:
+    """A cited source opened: its heading and link, the whole passage with the cited sentence marked, and
+    the article around it (the other passages, their overlaps removed); the stored passage alone when
+    the article is no longer indexed as it was."""
+    url = safe_url(source.url)
+    title = safe(source.title or "(untitled)")
+    link = f'<a href="{url}" target="_blank" rel="noopener noreferrer">{url}</a>' if url else ""
+    quote = " ".join(source.quote.split())
+    texts = [" ".join(text.split()) for _, text in passages]
+    cited = next((i for i, (pid, _) in enumerate(passages) if pid == source.passage_id), None)
+    where = f"passage {cited + 1} of {len(texts)}" if cited is not None else ""
+    meta = " · ".join(x for x in (safe(source.date), link or safe(path_view(source.path)), where,
+                                  relevance(source.score)) if x)
+    head = f'<div class="source-view"><h3>[{source.number}] {title}</h3><div class="card-meta">{meta}</div>'
+    if cited is None:
+        note = '<p class="panel-note">The article is no longer indexed as it was: this is the passage as cited.</p>'
+        return f'{head}{note}<section class="cited">{_marked(" ".join(source.passage.split()), quote)}</section></div>'
+    parts = []
+    for i, text in enumerate(texts):
+        if i == cited:
+            parts.append(f'<section class="cited" id="cited-passage">{_marked(text, quote)}</section>')
+            continue
+        if i > 0:
+            text = text[_overlap(texts[i - 1], text):]
+        if i + 1 == cited:
+            text = text[: len(text) - _overlap(text, texts[cited])]
+        if text.strip():
+            parts.append(f'<p class="context">{safe(text.strip())}</p>')
+    return head + "".join(parts) + "</div>"
+
+
+def answer_html(answer: Answer, turn: int, path_view: PathView = file_name) -> str:
     body = text_with_links(answer.text, turn)
     if answer.short:
         body = f'<div class="short"><b>{safe(answer.short)}</b></div>' + body
@@ -72,7 +135,7 @@ def answer_html(answer: Answer, turn: int) -> str:
         body += f'<div class="searched">searched for: {safe(answer.query)}</div>'
     if answer.refused or not answer.sources:
         return f'<div class="answer refusal">{body}</div>' if answer.refused else body
-    cards = "".join(card(s, turn) for s in answer.sources)
+    cards = "".join(card(s, turn, path_view) for s in answer.sources)
     return f'{body}<div class="sources">{cards}</div>'
 
 
@@ -85,7 +148,13 @@ CSS = """
                margin-top: 8px; font-size: 0.9em; }
 .card-meta { color: var(--body-text-color-subdued); font-size: 0.85em; }
 .card-quote { margin: 4px 0 0 0; padding-left: 8px; border-left: 3px solid var(--border-color-accent); }
-.card-quote mark { background: #fff3a0; color: inherit; }
+.source-card { cursor: pointer; }
+.card-quote mark, .source-view mark { background: #fff3a0; color: #1f2328; }  /* dark on yellow in either theme */
+.relevance meter { width: 4em; height: 0.8em; vertical-align: middle; }
+.source-view .cited { border-left: 4px solid var(--color-accent); padding: 4px 8px; margin: 8px 0;
+                      background: var(--background-fill-secondary); }
+.source-view .context { color: var(--body-text-color-subdued); }
+.panel-note { font-style: italic; }
 .error { color: #b42318; }
 .searched { color: var(--body-text-color-subdued); font-size: 0.8em; margin-top: 4px; }
 a.cite { text-decoration: none; font-weight: 600; }

@@ -23,7 +23,7 @@ def test_only_web_urls_become_links():
     for bad in ("javascript:alert(1)", "data:text/html,<b>", "file:///etc/passwd", "//evil.org", ""):
         assert render.safe_url(bad) is None
     card = render.card(source(url="javascript:alert(1)"), turn=0)
-    assert "href" not in card and "/c/a.md" in card
+    assert "href" not in card and ">a.md<" in card and "/c/a.md" not in card  # a file name, never the server's path
 
 
 def test_markers_link_to_cards_and_the_quote_is_highlighted():
@@ -32,6 +32,18 @@ def test_markers_link_to_cards_and_the_quote_is_highlighted():
     assert '<a class="cite" href="#src-4-1">[1]</a>' in html
     assert 'id="src-4-1"' in html and "<mark>The rate rose.</mark>" in html
     assert 'href="https://example.org/a" target="_blank" rel="noopener noreferrer"' in html
+
+
+def test_the_source_panel_shows_the_article_around_the_passage_once_with_the_quote_marked():
+    passages = [("a-0", "First part. Shared overlap words here."), ("a-1", "Shared overlap words here. The rate rose."
+                " Tail overlap text."), ("a-2", "Tail overlap text. Last <b>part</b>.")]
+    html = render.source_panel(source(passage_id="a-1", url=""), passages, lambda p: "corpus/a.md")
+    assert html.count("Shared overlap words here.") == 1 and html.count("Tail overlap text.") == 1
+    assert '<section class="cited" id="cited-passage">Shared overlap words here. <mark>The rate rose.</mark>' in html
+    assert "passage 2 of 3" in html and "corpus/a.md" in html and "<b>" not in html
+    gone = render.source_panel(source(), [], render.file_name)  # the article is no longer indexed
+    assert "no longer indexed" in gone and "<mark>The rate rose.</mark>" in gone
+    assert 'href="https://example.org/a"' in gone
 
 
 def test_a_refusal_has_no_cards():
