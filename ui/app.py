@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import secrets
@@ -97,20 +98,37 @@ def _new_secret(path: Path) -> str:
 
 
 def chat_of(conversation: Conversation | None, path_view: render.PathView = render.file_name) -> tuple[list, dict]:
-    """A stored conversation as the chat shows it, and its cited sources by card ("turn-n")."""
+    """A stored conversation as the chat shows it, and what the page keeps of it (``shown``)."""
     messages: list[dict] = []
-    cards: dict = {}
-    for turn in conversation.turns if conversation else []:
+    shown = {"cards": {}, "positions": {}}
+    for position, turn in enumerate(conversation.turns if conversation else []):
         number = len(messages)
         messages += [{"role": "user", "content": render.safe(turn.question.strip())},
                      {"role": "assistant", "content": render.answer_html(turn.answer, number, path_view)}]
-        cards |= cards_of(turn.answer, number)
-    return messages, cards
+        shown = with_answer(shown, turn.answer, number, position)
+    return messages, shown
 
 
-def cards_of(answer, turn: int) -> dict:
-    """An answer's sources by the key its cards and [n] markers carry (src-TURN-N)."""
-    return {f"{turn}-{s.number}": asdict(s) for s in answer.sources}
+def with_answer(shown: dict | None, answer, turn: int, position: int | None) -> dict:
+    """``shown`` (the page's record of its answers) with one more: its sources by the key its cards and
+    [n] markers carry ("TURN-N"), and, when it was saved, its turn's position by its message's index."""
+    shown = shown or {}
+    cards = {**shown.get("cards", {}), **{f"{turn}-{s.number}": asdict(s) for s in answer.sources}}
+    positions = dict(shown.get("positions", {}))
+    if position is not None:
+        positions[str(turn + 1)] = position
+    return {"cards": cards, "positions": positions}
+
+
+def text_of(message: dict) -> str:
+    """A chat message's text, whichever shape Gradio gives it in (a string, or a list of parts)."""
+    content = message.get("content", "")
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+
+
+STREAMING = '<div class="streaming">'  # wraps an answer while it streams, so a stop can tell it is partial
 
 
 def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
@@ -178,7 +196,7 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
         owner = owner_of(request)
         chat = list(chat or [])
         turn = len(chat)
-        keep = (gr.skip(),) * 6  # conversation id, list, title, exports, cards: unchanged until the answer is whole
+        keep = (gr.skip(),) * 6  # conversation id, list, title, exports, shown: unchanged until the answer is whole
         try:
             stream = bot.stream(message, history, top_k=int(top_k or settings.top_k),
                                 date_from=(date_from or "").strip(), date_to=(date_to or "").strip(),
@@ -194,7 +212,7 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
         try:
             for piece in stream:
                 text += piece
-                chat[-1] = {"role": "assistant", "content": render.text_with_links(text, turn)}
+                chat[-1] = {"role": "assistant", "content": STREAMING + render.text_with_links(text, turn) + "</div>"}
                 yield "", chat, history, *keep
         except Exception as error:  # a bug must not leave the page stuck or show a traceback either
             if not isinstance(error, RagError):
@@ -205,19 +223,68 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
             return
         answer = stream.answer
         chat[-1] = {"role": "assistant", "content": render.answer_html(answer, turn, roots.shown)}
-        cards = {**(cards or {}), **cards_of(answer, turn)}
         try:
             if not cid or store.get(owner, cid) is None:  # the first question names a new conversation
                 cid = store.create(owner, answer.question)
-            store.append_turn(owner, cid, answer.question, answer, answer.history)
+            position = store.append_turn(owner, cid, answer.question, answer, answer.history)
             conversation = store.get(owner, cid)
         except sqlite3.Error:  # the answer is still shown; only keeping it failed
             log.exception("storing the conversation failed")
             gr.Warning("This answer could not be saved (the server log says why).")
-            yield "", chat, answer.history, *keep[:-1], cards
+            yield "", chat, answer.history, *keep[:-1], with_answer(cards, answer, turn, None)
             return
         yield "", chat, answer.history, cid, listing(owner, search, cid), conversation.title, \
-            *export_files(owner, conversation), cards
+            *export_files(owner, conversation), with_answer(cards, answer, turn, position)
+
+    def regenerate(data: gr.RetryData, _typed: str, chat: list, history: list, cid: str, search: str,
+                   top_k: float, date_from: str, date_to: str, as_of: str, scope_sources: list, scope_articles: list,
+                   shown: dict, request: gr.Request):
+        """The chat's retry button: the last answer again, for the same question and the same context."""
+        chat, shown = list(chat or []), dict(shown or {})
+        index = data.index if isinstance(data.index, int) else data.index[0]
+        if not 0 <= index < len(chat) or chat[index].get("role") != "user":
+            gr.Warning("There is no question to answer again.")
+            return
+        question = html.unescape(text_of(chat[index]))
+        position = shown.get("positions", {}).get(str(index + 1))
+        if position is not None and cid and store.pop_turn(owner_of(request), cid) is not None:
+            history = list(history or [])[:-2]  # the answer being replaced leaves the follow-up context
+        shown["positions"] = {k: v for k, v in shown.get("positions", {}).items() if int(k) < index}
+        yield from respond(question, chat[:index], history, cid, search, top_k, date_from, date_to, as_of,
+                           scope_sources, scope_articles, shown, request)
+
+    def stopped(chat: list):
+        """Stop pressed: a partial answer says it was stopped (it is not saved, nor used by a follow-up)."""
+        chat = list(chat or [])
+        note = '<div class="stopped">⏹ Stopped: this answer is not saved. Ask again, or regenerate it.</div>'
+        if chat and chat[-1].get("role") == "assistant" and text_of(chat[-1]).startswith(STREAMING):
+            chat[-1] = {"role": "assistant", "content": text_of(chat[-1]).replace(STREAMING, "<div>", 1) + note}
+        elif chat and chat[-1].get("role") == "assistant" and not text_of(chat[-1]).strip():
+            chat[-1] = {"role": "assistant", "content": note}  # stopped before the first word
+        elif chat and chat[-1].get("role") == "user":
+            chat.append({"role": "assistant", "content": note})
+        return chat, gr.update(visible=False)
+
+    def rate(data: gr.LikeData, cid: str, shown: dict, request: gr.Request):
+        """Thumbs up or down on a saved answer; then the optional comment (and right answer) box."""
+        index = data.index if isinstance(data.index, int) else data.index[0]
+        position = (shown or {}).get("positions", {}).get(str(index))
+        rating = {True: "up", False: "down"}.get(data.liked)
+        if rating is None or position is None or not cid:
+            gr.Warning("Only an answer that was saved can be rated.")
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        store.set_feedback(owner_of(request), cid, position, rating)
+        thanks = "Thanks: 👍 saved." if rating == "up" else "Thanks: 👎 saved."
+        return (gr.update(visible=True), position, f"{thanks} Anything to add? (optional)",
+                gr.update(visible=rating == "down", value=""))
+
+    def save_feedback(cid: str, position: int | None, comment: str, right_answer: str, request: gr.Request):
+        if position is None or not store.set_feedback(owner_of(request), cid, int(position), None,
+                                                      comment or "", right_answer or ""):
+            gr.Warning("That answer is no longer saved; nothing was recorded.")
+        else:
+            gr.Info("Feedback saved with the conversation.")
+        return gr.update(visible=False), "", ""
 
     def ingest_files(files, progress=gr.Progress()):  # noqa: B008  (Gradio injects its progress bar so)
         if not files:
@@ -281,7 +348,7 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
 
     def open_source(key: str, cards: dict):
         """A card or [n] clicked: its passage in the article around it, in the side panel."""
-        found = (cards or {}).get((key or "").strip())
+        found = (cards or {}).get("cards", {}).get((key or "").strip())
         if found is None:
             return gr.skip(), gr.skip()
         source = Source(**found)
@@ -314,14 +381,14 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
         with gr.Sidebar(label="Source", open=False, position="right", width=440,
                         elem_id="source-panel") as source_panel:
             source_view = gr.HTML(elem_id="source-view")
-        cards = gr.State({})  # the shown answers' sources, by the key their cards carry ("TURN-N")
+        cards = gr.State({})  # the shown answers' sources by card key, and saved turns by message (with_answer)
         # A click on a card or an [n] marker (the script in HEAD) puts the card's key here and presses the button.
         source_key = gr.Textbox(visible="hidden", elem_id="open-source")
         source_go = gr.Button(visible="hidden", elem_id="open-source-go")
         gr.Markdown(f"## {TITLE}")
         status = gr.Markdown(status_line(bot), elem_id="status")
         chatbot = gr.Chatbot(elem_id="chat", height=560, sanitize_html=True, allow_tags=False,
-                             feedback_options=None, group_consecutive_messages=False,
+                             feedback_options=("Like", "Dislike"), group_consecutive_messages=False, show_label=False,
                              buttons=["copy"],  # no "share": it would post the chat to a hub
                              placeholder="Ask a question about the articles; answers cite them as [1], [2] …")
         history = gr.State([])  # the conversation as plain text, for follow-ups
@@ -329,8 +396,17 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
             box = gr.Textbox(show_label=False, placeholder="Ask a question about the articles",
                              elem_id="question", scale=8, autofocus=True)
             ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1)
+            stop_button = gr.Button("Stop", variant="stop", elem_id="stop", scale=1, visible=False)
             clear = gr.Button("Clear conversation", elem_id="clear", scale=1)
         scope_note = gr.Markdown(elem_id="scope-note")
+        with gr.Column(visible=False, elem_id="feedback-box") as feedback_box, gr.Group():
+            feedback_note = gr.Markdown(elem_id="feedback-note")
+            with gr.Row():
+                comment = gr.Textbox(label="Comment", elem_id="feedback-comment", scale=3)
+                right_answer = gr.Textbox(label="The right answer (for `rag feedback export`)",
+                                          elem_id="feedback-right", scale=3)
+                save_comment = gr.Button("Save", elem_id="feedback-save", scale=1)
+        rated = gr.State(None)  # the position of the turn the box is about
         gr.Examples(example_questions(bot), inputs=box, label="Examples", api_visibility="private")
         with gr.Accordion("Settings", open=False, elem_id="settings"):
             top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages to retrieve")
@@ -371,8 +447,18 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
         # The events serve this page only: none is a public API (nor listed in the page before login).
         private = {"api_visibility": "private"}
         app.load(restore, [current, search], view_outputs, **private)
-        box.submit(respond, inputs, [box, *view_outputs], **private)
-        ask.click(respond, inputs, [box, *view_outputs], **private)
+        # While an answer is made, Stop shows; it cancels the answer (asked, or regenerated by the chat's
+        # retry button) and says so under what came.
+        answering = []
+        for trigger, answer in ((box.submit, respond), (ask.click, respond), (chatbot.retry, regenerate)):
+            trigger(lambda: gr.update(visible=True), None, stop_button, queue=False, **private)
+            event = trigger(answer, inputs, [box, *view_outputs], **private)
+            event.then(lambda: gr.update(visible=False), None, stop_button, **private)
+            answering.append(event)
+        stop_button.click(stopped, chatbot, [chatbot, stop_button], cancels=answering, **private)
+        chatbot.like(rate, [current, cards], [feedback_box, rated, feedback_note, right_answer], **private)
+        save_comment.click(save_feedback, [current, rated, comment, right_answer],
+                           [feedback_box, comment, right_answer], **private)
         # "Clear conversation", the chat's own trash button and "New conversation" do one thing: a new
         # conversation, with no history left for a follow-up to lean on (the old one stays listed).
         for starter in (clear.click, chatbot.clear, new.click):

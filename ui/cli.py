@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from rich.markup import escape
 
-from rag import Assistant, RagError
+from rag import Assistant, RagError, Settings
 from rag.cli import app, console, err
 from rag.cli import main as rag_main
 from ui.uploads import upload_dir
@@ -88,6 +89,38 @@ def serve(
     except RagError as error:
         err.print(f"[bold red]error:[/] {escape(str(error))}")
         raise typer.Exit(1) from None
+
+
+feedback = typer.Typer(no_args_is_help=True, help="What readers of the web chat said of its answers.")
+app.add_typer(feedback, name="feedback")
+
+
+@feedback.command("export")
+def feedback_export(
+    out: Annotated[Path, typer.Argument(help="The QA file to write (JSON lines).")] = Path("feedback-qa.jsonl"),
+    data_dir: Annotated[Path | None, typer.Option(help="Where the conversations are (default: RAG_DATA_DIR).")]
+    = None,
+) -> None:
+    """Write the thumbs-down questions as a QA file that `rag eval` reads (the right answer, when the reader
+    gave one, is the expected answer)."""
+    from ui.conversations import ConversationStore
+    from ui.feedback import export
+
+    folder = data_dir or Settings().data_dir
+    path = Path(folder) / "conversations.sqlite3"
+    if not path.is_file():
+        err.print(f"[bold red]error:[/] no conversations in {escape(str(folder))} yet: the web chat keeps them"
+                  " there (set RAG_DATA_DIR or --data-dir to its data directory)")
+        raise typer.Exit(1)
+    try:
+        written, unanswered = export(ConversationStore(path), out)
+    except (OSError, sqlite3.Error) as error:
+        err.print(f"[bold red]error:[/] cannot export to {escape(str(out))}: {escape(str(error).splitlines()[0])}")
+        raise typer.Exit(1) from None
+    console.print(f"wrote {written} thumbs-down question{'s' * (written != 1)} to {escape(str(out))}")
+    if unanswered:
+        err.print(f"[yellow]{unanswered} of them have no right answer yet:[/] add \"answer\" (or \"answerable\":"
+                  " false) to those lines; until then `rag eval` lists them as incomplete and runs the rest")
 
 
 def main() -> None:

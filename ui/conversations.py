@@ -33,6 +33,11 @@ CREATE TABLE IF NOT EXISTS turns (
     position INTEGER NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL,
     record TEXT NOT NULL, created REAL NOT NULL,
     PRIMARY KEY (conversation_id, position));
+CREATE TABLE IF NOT EXISTS feedback (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL, rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
+    comment TEXT NOT NULL DEFAULT '', right_answer TEXT NOT NULL DEFAULT '', created REAL NOT NULL,
+    PRIMARY KEY (conversation_id, position));
 """
 
 
@@ -46,11 +51,30 @@ class ConversationInfo:
 
 
 @dataclass
+class Feedback:
+    rating: str  # "up" or "down"
+    comment: str = ""
+    right_answer: str = ""  # what the answer should have been, when the reader says
+
+
+@dataclass
 class Turn:
     question: str
     answer: Answer
     history: list[dict]  # the messages a follow-up of this turn is condensed with
     created: float
+    feedback: Feedback | None = None
+
+
+@dataclass
+class DislikedTurn:
+    """A thumbs-down, with what a QA line for ``rag eval`` needs."""
+
+    conversation_id: str
+    position: int
+    question: str
+    answer: Answer
+    feedback: Feedback
 
 
 @dataclass
@@ -145,12 +169,16 @@ class ConversationStore:
                              " owner = ?", (conversation_id or "", owner)).fetchone()
             if row is None:
                 return None
-            turns = db.execute("SELECT question, record, created FROM turns WHERE conversation_id = ?"
-                               " ORDER BY position", (conversation_id,)).fetchall()
+            turns = db.execute("SELECT t.question, t.record, t.created, f.rating, f.comment, f.right_answer FROM"
+                               " turns t LEFT JOIN feedback f ON f.conversation_id = t.conversation_id AND"
+                               " f.position = t.position WHERE t.conversation_id = ? ORDER BY t.position",
+                               (conversation_id,)).fetchall()
         conversation = Conversation(*row)
-        for question, record, created in turns:
+        for question, record, created, rating, comment, right in turns:
             data = json.loads(record)
-            conversation.turns.append(Turn(question, _answer(question, data["answer"]), data["history"], created))
+            feedback = Feedback(rating, comment, right) if rating else None
+            conversation.turns.append(Turn(question, _answer(question, data["answer"]), data["history"], created,
+                                           feedback))
         return conversation
 
     def rename(self, owner: str, conversation_id: str, title: str) -> bool:
@@ -182,6 +210,52 @@ class ConversationStore:
                        (conversation_id, position, question, answer.text, record, now))
             db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, conversation_id))
         return position
+
+    def pop_turn(self, owner: str, conversation_id: str) -> int | None:
+        """Remove the last turn (and its feedback) to answer it again; returns its position, None when none."""
+        with self._db(write=True) as db:
+            if db.execute("SELECT 1 FROM conversations WHERE id = ? AND owner = ?",
+                          (conversation_id or "", owner)).fetchone() is None:
+                return None
+            last = db.execute("SELECT MAX(position) FROM turns WHERE conversation_id = ?",
+                              (conversation_id,)).fetchone()[0]
+            if last is None:
+                return None
+            db.execute("DELETE FROM turns WHERE conversation_id = ? AND position = ?", (conversation_id, last))
+            db.execute("DELETE FROM feedback WHERE conversation_id = ? AND position = ?", (conversation_id, last))
+        return last
+
+    def set_feedback(self, owner: str, conversation_id: str, position: int, rating: str | None = None,
+                     comment: str | None = None, right_answer: str | None = None) -> bool:
+        """Record a thumbs up or down on a turn (``rating`` None: keep it), and its optional comment and
+        right answer (None: keep them); False when the owner has no such turn, or nothing is rated yet."""
+        if rating not in (None, "up", "down"):
+            raise ValueError(f"rating must be 'up' or 'down', not {rating!r}")
+        with self._db(write=True) as db:
+            if db.execute("SELECT 1 FROM turns t JOIN conversations c ON c.id = t.conversation_id WHERE c.id = ?"
+                          " AND c.owner = ? AND t.position = ?", (conversation_id or "", owner, position)).fetchone() \
+                    is None:
+                return False
+            old = db.execute("SELECT rating, comment, right_answer FROM feedback WHERE conversation_id = ? AND"
+                             " position = ?", (conversation_id, position)).fetchone()
+            rating = rating or (old[0] if old else None)
+            if rating is None:
+                return False
+            comment = (comment if comment is not None else old[1] if old else "").strip()[:2000]
+            right = (right_answer if right_answer is not None else old[2] if old else "").strip()[:2000]
+            db.execute("INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?, ?, ?)",
+                       (conversation_id, position, rating, comment, right, time.time()))
+        return True
+
+    def disliked(self) -> list[DislikedTurn]:
+        """Every thumbs-down of every owner, oldest first (for ``rag feedback export``)."""
+        with self._db() as db:
+            rows = db.execute("SELECT t.conversation_id, t.position, t.question, t.record, f.comment, f.right_answer"
+                              " FROM feedback f JOIN turns t ON t.conversation_id = f.conversation_id AND t.position"
+                              " = f.position WHERE f.rating = 'down' ORDER BY f.created").fetchall()
+        return [DislikedTurn(cid, position, question, _answer(question, json.loads(record)["answer"]),
+                             Feedback("down", comment, right))
+                for cid, position, question, record, comment, right in rows]
 
     def export_json(self, owner: str, conversation_id: str) -> str | None:
         conversation = self.get(owner, conversation_id)

@@ -123,3 +123,60 @@ def test_threads_write_at_once_without_losing_a_turn(store):
     assert not errors
     turns = store.get("local", cid).turns
     assert len(turns) == 80 and len({t.question for t in turns}) == 80
+
+
+def test_feedback_is_kept_per_turn_per_owner_and_only_thumbs_down_are_listed_for_export(store, tmp_path):
+    from ui.feedback import export
+
+    cid = store.create("ana", "q1")
+    for q in ("q1", "q2"):
+        store.append_turn("ana", cid, q, answer(q), history(q))
+    assert store.set_feedback("ana", cid, 0, "up")
+    assert store.set_feedback("ana", cid, 1, "down")
+    assert store.set_feedback("ana", cid, 1, None, comment=" wrong runner ", right_answer="Amos Kiprop")
+    assert not store.set_feedback("bo", cid, 1, "down")  # another owner's turn is as absent as none
+    assert not store.set_feedback("ana", cid, 5, "down")  # no such turn
+    assert not store.set_feedback("ana", store.create("ana", "x"), 0, None, comment="c")
+    with pytest.raises(ValueError):
+        store.set_feedback("ana", cid, 0, "meh")
+    turns = store.get("ana", cid).turns
+    assert turns[0].feedback.rating == "up"
+    assert (turns[1].feedback.rating, turns[1].feedback.comment, turns[1].feedback.right_answer) == (
+        "down", "wrong runner", "Amos Kiprop")
+    [down] = store.disliked()
+    assert (down.question, down.position, down.answer.text) == ("q2", 1, "Hana Tesfaye won [1].")
+    written, unanswered = export(store, tmp_path / "qa.jsonl")
+    line = json.loads((tmp_path / "qa.jsonl").read_text())
+    assert (written, unanswered) == (1, 0) and line["answer"] == ["Amos Kiprop"] and line["question"] == "q2"
+    assert line["cited"] == ["https://example.org/wire/marathon"]
+
+
+def test_popping_the_last_turn_drops_it_and_its_feedback(store):
+    cid = store.create("ana", "q1")
+    for q in ("q1", "q2"):
+        store.append_turn("ana", cid, q, answer(q), history(q))
+    store.set_feedback("ana", cid, 1, "down")
+    assert store.pop_turn("bo", cid) is None  # not bo's
+    assert store.pop_turn("ana", cid) == 1
+    assert [t.question for t in store.get("ana", cid).turns] == ["q1"] and store.disliked() == []
+    assert store.append_turn("ana", cid, "q2 again", answer("q2 again"), history("q2 again")) == 1
+    assert store.get("ana", cid).turns[1].feedback is None  # the old rating did not stick to the new answer
+    assert store.pop_turn("ana", cid) == 1 and store.pop_turn("ana", cid) == 0 and store.pop_turn("ana", cid) is None
+
+
+def test_an_unanswered_thumbs_down_is_exported_without_an_answer_and_rag_eval_names_it(store, tmp_path):
+    from rag import InputError
+    from rag.evaluation.qa import load
+    from ui.feedback import export
+
+    cid = store.create("ana", "q1")
+    for q in ("q1", "q2"):
+        store.append_turn("ana", cid, q, answer(q), history(q))
+    store.set_feedback("ana", cid, 0, "down", comment="too vague")
+    assert export(store, tmp_path / "qa.jsonl") == (1, 1)
+    with pytest.raises(InputError, match="holds no usable question"):  # one line, what rag eval prints
+        load(tmp_path / "qa.jsonl")
+    store.set_feedback("ana", cid, 1, "down", right_answer="Hana Tesfaye")
+    assert export(store, tmp_path / "qa.jsonl") == (2, 1)
+    qa = load(tmp_path / "qa.jsonl")
+    assert [i.question for i in qa.items] == ["q2"] and len(qa.problems) == 1 and 'no "answer"' in qa.problems[0]
