@@ -22,6 +22,8 @@ class StubLLM:
         self.fact = "4.5 percent"
         self.delay = 0.0  # seconds between streamed pieces, to watch an answer stream in
         self.accepts_stream_options = True  # False: behave like an older server that rejects them
+        self.pause_after = 0  # > 0: a streamed answer waits after this many words until ``resume`` is set
+        self.resume = threading.Event()
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -97,6 +99,8 @@ class StubLLM:
             request.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             request.wfile.flush()
             time.sleep(self.delay)
+            if self.pause_after and count + 1 == self.pause_after:
+                self.resume.wait(timeout=60)
         done = {**base, "object": "chat.completion.chunk",
                 "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
         request.wfile.write(f"data: {json.dumps(done)}\n\n".encode())
