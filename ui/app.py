@@ -256,7 +256,7 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
     def stopped(chat: list):
         """Stop pressed: a partial answer says it was stopped (it is not saved, nor used by a follow-up)."""
         chat = list(chat or [])
-        note = '<div class="stopped">⏹ Stopped: this answer is not saved. Ask again, or regenerate it.</div>'
+        note = '<div class="stopped">Stopped: this answer is not saved. Ask again, or regenerate it.</div>'
         if chat and chat[-1].get("role") == "assistant" and text_of(chat[-1]).startswith(STREAMING):
             chat[-1] = {"role": "assistant", "content": text_of(chat[-1]).replace(STREAMING, "<div>", 1) + note}
         elif chat and chat[-1].get("role") == "assistant" and not text_of(chat[-1]).strip():
@@ -274,7 +274,7 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
             gr.Warning("Only an answer that was saved can be rated.")
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         store.set_feedback(owner_of(request), cid, position, rating)
-        thanks = "Thanks: 👍 saved." if rating == "up" else "Thanks: 👎 saved."
+        thanks = "Thanks: your thumbs-up is saved." if rating == "up" else "Thanks: your thumbs-down is saved."
         return (gr.update(visible=True), position, f"{thanks} Anything to add? (optional)",
                 gr.update(visible=rating == "down", value=""))
 
@@ -360,7 +360,7 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
 
     def scope_line(scope_sources: list, scope_articles: list) -> str:
         line = panel.describe_scope(scope_sources, scope_articles, bot.articles())
-        return f"🔎 {render.safe(line)}" if line else ""
+        return f"**{render.safe(line)}**" if line else ""
 
     with gr.Blocks(title=TITLE) as app:
         # The browser remembers its current conversation (encrypted, in localStorage): a reload or a

@@ -99,7 +99,8 @@ def test_thumbs_down_with_a_comment_is_kept_and_exported_as_a_qa_file_rag_eval_r
     page.locator(f"{BOTS} >> nth=-1").hover()
     page.click('#chat button[aria-label="Dislike"]')
     page.locator("#feedback-box").wait_for()
-    page.wait_for_function("() => (document.querySelector('#feedback-note') || {}).innerText?.includes('👎 saved')")
+    page.wait_for_function("t => (document.querySelector('#feedback-note') || {}).innerText?.includes(t)",
+                           arg="thumbs-down is saved")
     page.fill("#feedback-comment textarea", "It should say when the rate changed.")
     page.fill("#feedback-right textarea", "4.5 percent")
     page.click("#feedback-save")
@@ -111,7 +112,8 @@ def test_thumbs_down_with_a_comment_is_kept_and_exported_as_a_qa_file_rag_eval_r
     ask(page, "Who won the women's race at the Riverton marathon?")  # a thumbs-up is kept, never exported
     page.locator(f"{BOTS} >> nth=-1").hover()
     page.locator('#chat button[aria-label="Like"]').last.click()
-    page.wait_for_function("() => (document.querySelector('#feedback-note') || {}).innerText?.includes('👍 saved')")
+    page.wait_for_function("t => (document.querySelector('#feedback-note') || {}).innerText?.includes(t)",
+                           arg="thumbs-up is saved")
 
     out = tmp_path / "feedback.jsonl"
     run = subprocess.run([*RAG, "feedback", "export", str(out), "--data-dir",
