@@ -35,13 +35,16 @@ def start_chat(corpus: Path, data_dir: Path, port: int, log: Path) -> subprocess
     pytest.fail("the chat did not start within 120 s")
 
 
+DOCKS = 90  # articles in the upload: about nine groups of writes, seconds apart
+
+
 def test_kill_9_during_an_upload_loses_nothing_and_the_restart_finishes_it(browser, tmp_path):  # noqa: F811
     corpus = make_corpus(tmp_path / "corpus")
     data_dir, log, port = tmp_path / "index", tmp_path / "chat.log", free_port()
     upload = tmp_path / "wire-batch.jsonl"
     upload.write_text("".join(json.dumps({"title": f"Dock report {i}", "id": str(i),
                                           "text": f"Dock {i} moved {100 + i} containers. " * 120}) + "\n"
-                              for i in range(30)))
+                              for i in range(DOCKS)))
     server = start_chat(corpus, data_dir, port, log)
     try:
         page = browser.new_page()
@@ -51,19 +54,21 @@ def test_kill_9_during_an_upload_loses_nothing_and_the_restart_finishes_it(brows
         page.set_input_files("#files input[type=file]", [str(upload)])
         page.wait_for_function("() => document.querySelectorAll('#files .file, #files tr').length >= 1")
         page.click("#ingest")
-        time.sleep(6)  # inside the embedding of 30 articles
+        # the kill lands once the progress bar shows the first group written, long before the last one
+        page.wait_for_function("""() => { const m = (document.querySelector('#ingest-report') || {}).innerText
+            ?.match(/embedding - ([\\d.]+)%/); return m && Number(m[1]) > 0; }""", timeout=120_000)
         os.kill(server.pid, signal.SIGKILL)
         server.wait()
         page.close()
         written = Assistant(Settings(data_dir=data_dir)).store.indexed_articles()
         docks = [a for a in written.values() if "uploads" in a.path]
-        assert len(docks) < 30, "the kill came too late to test anything"
+        assert 0 < len(docks) < DOCKS, "the kill came too late to test anything"
         server = start_chat(corpus, data_dir, port, log)  # the restart brings the uploads up to date
         bot = Assistant(Settings(data_dir=data_dir))
         ids = [pid for pid, _, _ in bot.store.passages(include=[])]
         assert len(ids) == len(set(ids))
         articles = bot.store.indexed_articles()
-        assert len([a for a in articles.values() if "uploads" in a.path]) == 30
+        assert len([a for a in articles.values() if "uploads" in a.path]) == DOCKS
         assert all(a.content_hash for a in articles.values())  # every article complete
         page = browser.new_page()
         page.goto(f"http://127.0.0.1:{port}/")
