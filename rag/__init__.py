@@ -12,10 +12,11 @@ from rag.chain import FILE_TYPES, AnswerStream, ArticleInfo, Assistant, CorpusSt
 from rag.errors import BackendError, ConfigError, IndexMissingError, IndexUnusableError, InputError, RagError
 from rag.ingest import IngestReport
 from rag.settings import Settings
+from rag.sources.registry import WebSource
 
 __all__ = ["FILE_TYPES", "REFUSAL", "Answer", "AnswerStream", "ArticleInfo", "Assistant", "BackendError",
            "ConfigError", "CorpusStats", "IndexMissingError", "IndexUnusableError", "IngestReport", "InputError",
-           "RagError", "Settings", "Source", "ask", "evaluate"]
+           "RagError", "Settings", "Source", "WebSource", "ask", "evaluate"]
 
 _default: Assistant | None = None
 

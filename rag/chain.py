@@ -22,6 +22,8 @@ from rag.ingest import IngestReport, ingest
 from rag.passages import Passage
 from rag.retrieval import RelevanceGate, Retriever, Scope, TimePrior
 from rag.settings import MAX_TOP_K, Settings
+from rag.sources import sync
+from rag.sources.registry import Registry, WebSource
 from rag.store import Store
 
 FILE_TYPES = frozenset(SUPPORTED)  # what ``ingest`` reads, for faces that take uploads
@@ -100,13 +102,44 @@ class Assistant:
     # --- the corpus ------------------------------------------------------------------------------
     def ingest(self, path: str | Path | None = None, rebuild: bool = False,
                on_progress: Callable[[int, int], None] | None = None) -> IngestReport:
-        """Bring the index in line with the articles under ``path`` (default: the corpus setting)."""
-        report = ingest(Path(path or self.settings.corpus_dir), self.settings, self.store,
-                        self.embed_model, rebuild=rebuild, on_progress=on_progress)
-        if report.changed or rebuild or report.passages_written:
+        """Bring the index in line with the articles under ``path`` (default: the corpus setting).
+
+        ``path`` may also be a URL (an article page, an RSS/Atom feed, a sitemap) or a .txt file of
+        URLs: those are remembered as web sources, which ``sync`` fetches again."""
+        target = str(path) if path is not None else ""
+        urls = [target.strip()] if sync.is_url(target) else sync.urls_in(target) if target else None
+        if urls:
+            if rebuild:
+                self.store.drop()
+            report = sync.sync(urls, self.settings, self.store, self.embed_model, on_progress)
+        else:
+            report = ingest(Path(path or self.settings.corpus_dir), self.settings, self.store,
+                            self.embed_model, rebuild=rebuild, on_progress=on_progress)
+        self._changed(report.changed or rebuild or bool(report.passages_written))
+        return report
+
+    def sync(self, on_progress: Callable[[int, int], None] | None = None) -> IngestReport:
+        """Fetch every remembered web source again: new feed entries are added, changed pages replaced,
+        unchanged ones cost a conditional GET, pages gone (404/410) removed."""
+        urls = Registry(self.settings.data_dir).urls()
+        report = sync.sync(urls, self.settings, self.store, self.embed_model, on_progress) if urls else IngestReport()
+        self._changed(report.changed or bool(report.passages_written))
+        return report
+
+    def web_sources(self) -> list[WebSource]:
+        """The remembered web sources with their last fetch and article counts."""
+        return Registry(self.settings.data_dir).sources()
+
+    def remove_web_source(self, url: str) -> int:
+        """Forget a web source and delete the articles only it led to; how many articles went."""
+        removed = sync.remove(url, self.settings, self.store)
+        self._changed(bool(removed))
+        return removed
+
+    def _changed(self, changed: bool) -> None:
+        if changed:
             self.store.touch()  # other processes over the same Chroma see the change
             self.retriever.invalidate()
-        return report
 
     def stats(self) -> CorpusStats:
         """How many articles and passages are indexed, and where (cheap: one row per article is read)."""

@@ -28,18 +28,31 @@ def _fail(error: Exception) -> None:
 
 @app.command()
 def ingest(
-    path: Annotated[Path | None, typer.Argument(help="Folder or file of articles (default: RAG_CORPUS_DIR).")] = None,
+    path: Annotated[str | None, typer.Argument(help="Folder or file of articles (.md .txt .html .jsonl .pdf"
+                                               " .docx), a URL (article page, RSS/Atom feed, sitemap), or a .txt"
+                                               " file of URLs (default: RAG_CORPUS_DIR).")] = None,
     rebuild: Annotated[bool, typer.Option(help="Drop the index and embed everything again.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Add, update and remove articles so the index mirrors PATH; unchanged ones cost nothing."""
+    """Add, update and remove articles so the index mirrors PATH; unchanged ones cost nothing.
+
+    A URL is remembered as a web source: `rag sync` fetches it again."""
+    _run_ingest(lambda bot, progress: bot.ingest(path, rebuild=rebuild, on_progress=progress), as_json)
+
+
+@app.command()
+def sync(as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False) -> None:
+    """Fetch every web source again: new entries added, changed pages replaced, unchanged ones cost a 304."""
+    _run_ingest(lambda bot, progress: bot.sync(on_progress=progress), as_json)
+
+
+def _run_ingest(run, as_json: bool) -> None:
     try:
         bot = Assistant()
         with Progress(TextColumn("embedding articles"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err, transient=True, disable=as_json) as bar:
             task = bar.add_task("ingest", total=None)
-            report = bot.ingest(path, rebuild=rebuild,
-                                on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+            report = run(bot, lambda done, total: bar.update(task, completed=done, total=total))
     except RagError as error:
         _fail(error)
     if as_json:
@@ -47,9 +60,50 @@ def ingest(
     else:
         for skipped in report.skipped:
             err.print(f"[yellow]skipped[/] {escape(str(skipped))}")
+        for note in report.notes:
+            err.print(f"[yellow]note[/] {escape(note)}")
         console.print(escape(report.summary()) + f" -> {escape(bot.store.where)}")
     if report.interrupted:
         raise typer.Exit(130)
+
+
+sources_app = typer.Typer(help="The web sources `rag sync` fetches: list them, or forget one.",
+                          invoke_without_command=True)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.callback()
+def sources_list(ctx: typer.Context,
+                 as_json: Annotated[bool, typer.Option("--json", help="Print them as JSON.")] = False) -> None:
+    """List the web sources with their kind, last fetch and article count."""
+    if ctx.invoked_subcommand:
+        return
+    import dataclasses
+    import datetime as dt
+
+    try:
+        found = Assistant().web_sources()
+    except RagError as error:
+        _fail(error)
+    if as_json:
+        print(json.dumps([dataclasses.asdict(s) for s in found], indent=2, ensure_ascii=False))
+        return
+    if not found:
+        console.print("no web sources yet: `rag ingest URL` adds one")
+    for source in found:
+        when = dt.datetime.fromtimestamp(source.fetched).strftime("%Y-%m-%d %H:%M") if source.fetched else "never"
+        console.print(f"{escape(source.url)}  [dim]{source.kind or '?'} · {source.articles} articles · fetched"
+                      f" {when} · {escape(source.result)}[/]")
+
+
+@sources_app.command("remove")
+def sources_remove(url: Annotated[str, typer.Argument(help="The source's URL, as `rag sources` lists it.")]) -> None:
+    """Forget a web source and delete the articles that only it led to."""
+    try:
+        removed = Assistant().remove_web_source(url)
+    except RagError as error:
+        _fail(error)
+    console.print(f"forgot {escape(url)}; {removed} articles removed")
 
 
 @app.command()

@@ -13,6 +13,7 @@ import logging
 import math
 import os
 import re
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -82,9 +83,18 @@ def article_id(url: str, path: str) -> str:
 
 
 def canonical_url(url: str) -> str:
-    """The URL without text fragments and trailing slash, so one article has one id."""
+    """The URL without text fragments, tracking parameters (utm_*, fbclid, gclid) and trailing slash,
+    so one article has one id."""
     url = url.strip().split("#:~:text=")[0].split("#")[0]
+    if "?" in url:
+        parts = urllib.parse.urlsplit(url)
+        query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+                 if not k.lower().startswith(_TRACKING)]
+        url = urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
     return url.rstrip("/")
+
+
+_TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid")
 
 
 def normalise_date(value: object) -> str:

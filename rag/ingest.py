@@ -40,6 +40,7 @@ class IngestReport:
     skipped: list[corpus.Skipped] = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
+    notes: list[str] = field(default_factory=list)  # one line each, e.g. a feed read only in part
 
     @property
     def changed(self) -> bool:

@@ -26,7 +26,17 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(254, ge=32, le=254, description="Passage size in model tokens.")
     chunk_overlap: int = Field(32, ge=0, le=128)
     embed_batch_size: int = Field(32, ge=1, le=256, description="Passages per embedding call.")
-    max_file_mb: float = Field(20.0, gt=0, description="Larger article files are skipped.")
+    max_file_mb: float = Field(20.0, gt=0, description="Larger article files (and web responses) are skipped.")
+
+    # Web sources (`rag ingest URL`, `rag sync`)
+    allow_private_urls: str = Field("", description="1: fetch from this machine and private networks too;"
+                                    " or the host[:port] names allowed, comma-separated. Off by default.")
+    fetch_timeout: float = Field(20.0, gt=0, le=600, description="Seconds a web response may take in all.")
+    requests_per_second: float = Field(1.0, gt=0, le=100, description="Requests per second to one host, at"
+                                       " most (robots.txt's Crawl-delay can lower it).")
+    max_pages_per_source: int = Field(200, ge=1, le=100_000, description="Pages read from one feed or sitemap.")
+    obey_robots: bool = Field(True, description="Honour robots.txt.")
+    user_agent: str = Field("rag-articles/0.1 (article assistant; honours robots.txt)", min_length=3)
 
     # Retrieval and answering
     top_k: int = Field(5, ge=1, le=MAX_TOP_K, description="Passages retrieved per question.")

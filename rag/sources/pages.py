@@ -15,6 +15,7 @@ from trafilatura.settings import use_config
 
 log = logging.getLogger(__name__)
 MAX_ELEMENTS = 200_000  # a page with more HTML elements than this is not an article (and would be slow)
+MIN_WORDS = 12  # less text than a sentence or two is a menu or a login wall, not an article
 _CONFIG = use_config()
 _CONFIG.set("DEFAULT", "MAX_TREE_SIZE", str(MAX_ELEMENTS))
 
@@ -39,7 +40,7 @@ def extract(html: str | bytes, url: str = "") -> Page | None:
     except (ValueError, TypeError, RecursionError) as err:  # lxml on hostile markup
         log.info("no article extracted from %s: %s", url or "an HTML file", err)
         return None
-    if doc is None or not (doc.text or "").strip():
+    if doc is None or len((doc.text or "").split()) < MIN_WORDS:
         return None
     paragraphs = [line.strip() for line in doc.text.splitlines() if line.strip()]
     return Page(text="\n\n".join(paragraphs), title=doc.title or "", date=doc.date or "", author=doc.author or "",
