@@ -16,7 +16,7 @@ from rag import answerers, citations, dates
 from rag.answer import REFUSAL, Answer
 from rag.answerers import Answerer, Reply
 from rag.corpus import SUPPORTED
-from rag.embeddings import DIMENSION, MODEL_ID, MiniLMEmbedding
+from rag.embeddings import DIMENSION, VARIANTS, MiniLMEmbedding, compute_of
 from rag.errors import InputError
 from rag.ingest import IngestReport, ingest
 from rag.passages import Passage
@@ -80,8 +80,15 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, answerer: Answerer | None = None, **overrides) -> None:
         self.settings = settings or Settings(**overrides)
-        self.embed_model = MiniLMEmbedding(embed_batch_size=self.settings.embed_batch_size)
-        self.store = Store(self.settings, MODEL_ID, DIMENSION)
+        self.store = Store(self.settings, "", DIMENSION,
+                           switches={mid: f"RAG_EMBED_COMPUTE={c}" for c, mid in VARIANTS.items()})
+        compute = self.settings.embed_compute
+        if compute == "auto":  # an index keeps the variant that built it; a new one gets int8
+            compute = compute_of(self.store.recorded_model()) or "int8"
+        models = None if self.settings.chroma_host else self.settings.data_dir / "models"  # None: the user's cache
+        self.embed_model = MiniLMEmbedding(embed_batch_size=self.settings.embed_batch_size, compute=compute,
+                                           cache_dir=models)
+        self.store.model_id = self.embed_model.model_name
         self.retriever = Retriever(self.store, self.embed_model, self.settings.retrieval,
                                    cache_dir=self.settings.data_dir / "bm25" / self.settings.collection,
                                    candidates=self.settings.candidates)
@@ -106,6 +113,9 @@ class Assistant:
 
         ``path`` may also be a URL (an article page, an RSS/Atom feed, a sitemap) or a .txt file of
         URLs: those are remembered as web sources, which ``sync`` fetches again."""
+        if rebuild and self.settings.embed_compute == "auto" and self.embed_model.compute != "int8":
+            self.embed_model.use("int8")  # a rebuild under auto moves an fp32-built index to the default
+            self.store.model_id = self.embed_model.model_name
         target = str(path) if path is not None else ""
         urls = [target.strip()] if sync.is_url(target) else sync.urls_in(target) if target else None
         if urls:

@@ -18,7 +18,7 @@ from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import ChromaError
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from rag.errors import BackendError, IndexMissingError, IndexUnusableError
+from rag.errors import BackendError, IndexMissingError, IndexUnusableError, RagError
 from rag.settings import Settings
 
 
@@ -41,12 +41,15 @@ GENERATION = "generation"  # collection metadata: changes with every write
 class Store:
     """One Chroma collection of passages, opened lazily."""
 
-    def __init__(self, settings: Settings, model_id: str, dimension: int) -> None:
+    def __init__(self, settings: Settings, model_id: str, dimension: int,
+                 switches: dict[str, str] | None = None) -> None:
         self.settings = settings
         self.model_id = model_id
         self.dimension = dimension
+        self.switches = switches or {}  # recorded model id -> the setting that selects it
         self._client = None
         self._collection = None
+        self._unreadable: IndexUnusableError | None = None  # Chroma keeps a half-open client per path
 
     @property
     def where(self) -> str:
@@ -61,6 +64,8 @@ class Store:
 
     def _connect(self):
         s = self.settings
+        if self._unreadable:  # a second try would meet Chroma's broken leftovers, not the real cause
+            raise self._unreadable
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         try:
             if s.chroma_host:
@@ -71,8 +76,9 @@ class Store:
             if s.chroma_host:
                 raise BackendError(f"cannot reach the {self.where} ({_first_line(err)}); start it"
                                    " with `chroma run` or unset RAG_CHROMA_HOST") from err
-            raise IndexUnusableError(f"the index in {s.data_dir} is unreadable ({_first_line(err)});"
-                                     " move it away and run `rag ingest` again") from err
+            self._unreadable = IndexUnusableError(f"the index in {s.data_dir} is unreadable ({_first_line(err)});"
+                                                  " move it away and run `rag ingest` again")
+            raise self._unreadable from err
 
     def exists(self) -> bool:
         """True when the collection exists (without creating a data directory for nothing)."""
@@ -96,11 +102,24 @@ class Store:
         )
         built_with = (collection.metadata or {}).get("embed_model")
         if built_with != self.model_id:
+            switch = self.switches.get(str(built_with))
             raise IndexUnusableError(
                 f"the index in {self.where} was built with the embedding model '{built_with}', not"
-                f" '{self.model_id}': rebuild it with `rag ingest --rebuild`")
+                f" '{self.model_id}': " + (f"set {switch} to use it, or " if switch else "")
+                + "rebuild it with `rag ingest --rebuild`")
         self._collection = collection
         return collection
+
+    def recorded_model(self) -> str | None:
+        """The embedding model the existing collection records; None when there is none, or when it
+        cannot be read now (the error then comes, with its advice, from the first real call)."""
+        try:
+            if not self.exists():
+                return None
+            found = self.call(self.client.get_collection, self.settings.collection, embedding_function=None)
+        except RagError:
+            return None
+        return (found.metadata or {}).get("embed_model")
 
     def vector_store(self, create: bool = False) -> ChromaVectorStore:
         return ChromaVectorStore(chroma_collection=self.collection(create=create))
