@@ -270,6 +270,9 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
         index = data.index if isinstance(data.index, int) else data.index[0]
         position = (shown or {}).get("positions", {}).get(str(index))
         rating = {True: "up", False: "down"}.get(data.liked)
+        if data.liked == "" and position is not None and cid:  # the thumb clicked again: no rating
+            store.clear_feedback(owner_of(request), cid, position)
+            return gr.update(visible=False), None, "", gr.skip()
         if rating is None or position is None or not cid:
             gr.Warning("Only an answer that was saved can be rated.")
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -324,7 +327,17 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
                 gr.update(choices=all_sources, value=[s for s in sources or [] if s in all_sources]),
                 gr.update(choices=all_sources, value=[s for s in scope_sources or [] if s in all_sources]),
                 gr.update(choices=choices, value=[a for a in scope_articles or [] if a in ids]),
-                gr.update(choices=choices, value=delete_pick if delete_pick in ids else None))
+                gr.update(choices=choices, value=delete_pick if delete_pick in ids else None),
+                list(zip([a.article_id for a in shown], panel.rows(shown, roots), strict=True)))
+
+    def pick_row(data: gr.SelectData, shown_rows: list):
+        """A click on a row of the table picks that article to delete: found by the row's cells, which
+        still hold when the reader has sorted the table in the browser."""
+        cells = [str(c) for c in (getattr(data, "row_value", None) or [])]
+        for article_id, row in shown_rows or []:
+            if [str(c) for c in row] == cells:
+                return article_id
+        return gr.skip()
 
     def delete_article(article_id: str | None):
         if not article_id:
@@ -424,6 +437,7 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
                 art_from = gr.Textbox(label="Dated from (YYYY-MM-DD)", elem_id="article-from", scale=1)
                 art_to = gr.Textbox(label="Dated to (YYYY-MM-DD)", elem_id="article-to", scale=1)
             art_count = gr.Markdown(elem_id="article-count")
+            shown_ids = gr.State([])  # the table's (article id, row) pairs
             art_table = gr.Dataframe(headers=panel.HEADERS, datatype=["str", "str", "str", "number", "str"],
                                      interactive=False, wrap=True, elem_id="article-table", max_height=420)
             gr.Markdown("**Chat only about** these sources or articles (empty: the whole corpus)")
@@ -476,9 +490,10 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
         delete_button.click(delete, [current, search], [box, *view_outputs], **private)
         search.change(search_list, [search, current], conversations, **private)
         article_inputs = [art_search, art_sources, art_from, art_to, scope_sources, scope_articles, delete_pick]
-        article_outputs = [art_table, art_count, art_sources, scope_sources, scope_articles, delete_pick]
+        article_outputs = [art_table, art_count, art_sources, scope_sources, scope_articles, delete_pick, shown_ids]
         refresh = {"fn": article_view, "inputs": article_inputs, "outputs": article_outputs, **private}
         app.load(**refresh)
+        art_table.select(pick_row, shown_ids, delete_pick, **private)
         for change in (art_search.submit, art_sources.input, art_from.submit, art_to.submit):
             change(**refresh)
         for changed in (ingest.click(ingest_files, files, ingest_report, **private),

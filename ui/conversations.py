@@ -247,6 +247,15 @@ class ConversationStore:
                        (conversation_id, position, rating, comment, right, time.time()))
         return True
 
+    def clear_feedback(self, owner: str, conversation_id: str, position: int) -> bool:
+        """Forget a turn's rating and comment (the reader un-clicked the thumb)."""
+        with self._db(write=True) as db:
+            if db.execute("SELECT 1 FROM conversations WHERE id = ? AND owner = ?",
+                          (conversation_id or "", owner)).fetchone() is None:
+                return False
+            return db.execute("DELETE FROM feedback WHERE conversation_id = ? AND position = ?",
+                              (conversation_id, position)).rowcount == 1
+
     def disliked(self) -> list[DislikedTurn]:
         """Every thumbs-down of every owner, oldest first (for ``rag feedback export``)."""
         with self._db() as db:
@@ -267,6 +276,7 @@ class ConversationStore:
                   "sources": [{"number": s.number, "title": s.title, "date": s.date, "url": s.url, "path": s.path,
                                "quote": s.quote, "passage": s.passage, "score": round(s.score, 4)}
                               for s in t.answer.sources],
+                  "feedback": asdict(t.feedback) if t.feedback else None,
                   "history": t.history} for t in conversation.turns]
         return json.dumps({"id": conversation.id, "title": conversation.title, "created": _iso(conversation.created),
                            "updated": _iso(conversation.updated), "turns": turns}, ensure_ascii=False, indent=2)

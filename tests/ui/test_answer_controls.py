@@ -115,6 +115,15 @@ def test_thumbs_down_with_a_comment_is_kept_and_exported_as_a_qa_file_rag_eval_r
     page.wait_for_function("t => (document.querySelector('#feedback-note') || {}).innerText?.includes(t)",
                            arg="thumbs-up is saved")
 
+    liked = only_conversation_with(bot, RATE).turns[1]
+    assert liked.feedback.rating == "up"
+    page.locator('#chat button[aria-label="Liked"]').last.click()  # clicked again: the rating goes
+    deadline = time.monotonic() + 30
+    while only_conversation_with(bot, RATE).turns[1].feedback \
+            and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert only_conversation_with(bot, RATE).turns[1].feedback is None
+
     out = tmp_path / "feedback.jsonl"
     run = subprocess.run([*RAG, "feedback", "export", str(out), "--data-dir",
                           str(bot.settings.data_dir)], capture_output=True, text=True, timeout=120)

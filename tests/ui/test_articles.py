@@ -124,7 +124,8 @@ def test_deleting_an_uploaded_article_deletes_its_file_and_a_corpus_one_comes_ba
     answer = ask(page, "How many years did Ona Brill keep the lighthouse?")
     assert "41 years" not in answer.inner_text()
 
-    pick(page, "delete-pick", "Ecuador's banana exports")
+    page.locator("#article-table [role=gridcell]", has_text="Ecuador's banana exports").first.click()  # a row picks
+    page.wait_for_function("() => document.querySelector('#delete-pick input').value.startsWith('Ecuador')")
     page.click("#delete-article")
     page.wait_for_function("() => document.querySelector('#article-report').innerText.includes('stays on the')")
     assert "Deleted “Ecuador's banana exports" in page.inner_text("#article-report")

@@ -143,6 +143,9 @@ def test_feedback_is_kept_per_turn_per_owner_and_only_thumbs_down_are_listed_for
     assert turns[0].feedback.rating == "up"
     assert (turns[1].feedback.rating, turns[1].feedback.comment, turns[1].feedback.right_answer) == (
         "down", "wrong runner", "Amos Kiprop")
+    assert json.loads(store.export_json("ana", cid))["turns"][1]["feedback"]["right_answer"] == "Amos Kiprop"
+    assert store.set_feedback("ana", cid, 0, "down") and store.clear_feedback("ana", cid, 0)
+    assert not store.clear_feedback("bo", cid, 1) and store.get("ana", cid).turns[0].feedback is None
     [down] = store.disliked()
     assert (down.question, down.position, down.answer.text) == ("q2", 1, "Hana Tesfaye won [1].")
     written, unanswered = export(store, tmp_path / "qa.jsonl")
