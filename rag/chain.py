@@ -7,6 +7,8 @@ question (+history) -> standalone query -> top passages -> relevance gate -> not
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
@@ -73,10 +75,24 @@ class ArticleInfo:
     passages: int
 
 
+def _one_writer(method):
+    """Writes to the index one at a time in a process: the chat's upload, a sync loop and an API call may
+    come at once, and two writers would embed the same article twice."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with Assistant.writing:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class Assistant:
     """Ask questions of an article corpus; see README for the settings.
 
     ``answerer`` replaces the backend the settings select (a scripted one in tests, say)."""
+
+    writing = threading.RLock()  # see _one_writer
 
     def __init__(self, settings: Settings | None = None, answerer: Answerer | None = None, **overrides) -> None:
         self.settings = settings or Settings(**overrides)
@@ -107,6 +123,7 @@ class Assistant:
         return self.answerer.label
 
     # --- the corpus ------------------------------------------------------------------------------
+    @_one_writer
     def ingest(self, path: str | Path | None = None, rebuild: bool = False,
                on_progress: Callable[[int, int], None] | None = None) -> IngestReport:
         """Bring the index in line with the articles under ``path`` (default: the corpus setting).
@@ -128,6 +145,7 @@ class Assistant:
         self._changed(report.changed or rebuild or bool(report.passages_written))
         return report
 
+    @_one_writer
     def sync(self, on_progress: Callable[[int, int], None] | None = None) -> IngestReport:
         """Fetch every remembered web source again: new feed entries are added, changed pages replaced,
         unchanged ones cost a conditional GET, pages gone (404/410) removed."""
@@ -140,6 +158,7 @@ class Assistant:
         """The remembered web sources with their last fetch and article counts."""
         return Registry(self.settings.data_dir).sources()
 
+    @_one_writer
     def remove_web_source(self, url: str) -> int:
         """Forget a web source and delete the articles only it led to; how many articles went."""
         removed = sync.remove(url, self.settings, self.store)
@@ -163,6 +182,7 @@ class Assistant:
                             str(m.get("url", "")), str(m.get("source", "")), str(m.get("path", "")),
                             int(m.get("passages") or 0)) for m in rows]
 
+    @_one_writer
     def delete_article(self, article_id: str) -> int:
         """Remove one article's passages (an API's DELETE); returns how many went, 0 when none had it.
 

@@ -190,3 +190,26 @@ def test_a_pdf_on_the_web_is_an_article_with_pages(site, bot, tmp_path):
     assert report.added == ["Harbour report 2023"]
     answer = bot.ask("When did the container crane at Pier Nine lift its first load?")
     assert answer.sources[0].page == "3" and answer.sources[0].url == f"{site.base}/files/report.pdf"
+
+
+def test_the_command_line_ingests_lists_syncs_and_forgets_web_sources(site, tmp_path):
+    import json
+
+    from tests.test_cli import rag
+
+    publish(site)
+    env = {"RAG_ALLOW_PRIVATE_URLS": f"127.0.0.1:{site.port}", "RAG_REQUESTS_PER_SECOND": "50"}
+    index = tmp_path / "index"
+    added = rag("ingest", f"{site.base}/news/ferry", data_dir=index, extra_env=env)
+    assert added.returncode == 0, added.stderr
+    assert "1 added" in added.stdout
+    listed = rag("sources", data_dir=index, extra_env=env)
+    assert f"{site.base}/news/ferry" in listed.stdout and "page · 1 articles" in listed.stdout
+    synced = json.loads(rag("sync", "--json", data_dir=index, extra_env=env).stdout)
+    assert synced["unchanged"] == 1 and synced["passages_written"] == 0
+    refused = rag("ingest", f"{site.base}/news/ferry", data_dir=tmp_path / "other")  # the guard is on by default
+    assert "private or local address" in refused.stderr and "Traceback" not in refused.stderr
+    forgot = rag("sources", "remove", f"{site.base}/news/ferry", data_dir=index, extra_env=env)
+    assert "1 articles removed" in forgot.stdout
+    unknown = rag("sources", "remove", "https://example.org/none", data_dir=index, extra_env=env)
+    assert unknown.returncode == 1 and "rag sources" in unknown.stderr and "Traceback" not in unknown.stderr

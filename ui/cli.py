@@ -45,16 +45,39 @@ def _prepared(corpus: Path | None) -> Assistant:
     return bot
 
 
+def _interval(text: str) -> float | None:
+    if not text:
+        return None
+    from ui.sync_loop import parse_every
+
+    try:
+        return parse_every(text)
+    except ValueError as error:
+        raise RagError(f"--sync-every {error}") from None
+
+
+def _start_sync(bot: Assistant, every: float | None) -> None:
+    if every:
+        from ui.sync_loop import SyncLoop
+
+        SyncLoop(bot, every).start()
+        console.print(f"web sources: fetched again every {every:g} s")
+
+
 @app.command()
 def chat(
     corpus: Annotated[Path | None, typer.Argument(help="Corpus to ingest first (default: RAG_CORPUS_DIR).")] = None,
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 7860).")] = None,
+    sync_every: Annotated[str, typer.Option(help="Fetch the web sources again at this interval (30m, 2h, 1d)"
+                                            " while the chat runs; off by default.")] = "",
 ) -> None:
     """Start the web chat, bringing the index up to date with the corpus first."""
     ui = UISettings()
     try:
+        every = _interval(sync_every)
         bot = _prepared(corpus)
+        _start_sync(bot, every)
         from ui.app import launch
 
         password = ui.password.get_secret_value() if ui.password else None
@@ -70,6 +93,8 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 7860).")] = None,
     ingest: Annotated[bool, typer.Option(help="Bring the index up to date with the corpus first.")] = True,
+    sync_every: Annotated[str, typer.Option(help="Fetch the web sources again at this interval (30m, 2h, 1d);"
+                                            " off by default.")] = "",
 ) -> None:
     """Serve the web chat at / and the HTTP API (OpenAI-compatible) at /v1 on one port.
 
@@ -82,7 +107,9 @@ def serve(
     login = (ui.user, ui.password.get_secret_value()) if ui.user and ui.password else None
     try:
         check_exposure(host, keys, login)  # before the model loads: a refusal is immediate
+        every = _interval(sync_every)
         bot = _prepared(corpus) if ingest else Assistant()
+        _start_sync(bot, every)
         from ui.serve import run
 
         run(bot, host, port or ui.port, keys, login)
