@@ -311,6 +311,22 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
                  for s in report.skipped] + lines
         return "\n".join(lines)
 
+    def ingest_url(url: str, progress=gr.Progress()):  # noqa: B008  (Gradio injects its progress bar so)
+        """A web address: an article page, a feed or a sitemap, remembered for later syncs."""
+        url = (url or "").strip()
+        if not url.lower().startswith(("http://", "https://")):
+            return "Give a web address that starts with http:// or https://."
+        progress(0, desc="fetching")
+        try:
+            report = bot.ingest(url, on_progress=lambda d, t: progress(d / t, desc="embedding"))
+        except RagError as error:
+            return render.error_html(str(error))
+        return "\n".join([f"**{render.safe(report.summary())}**"]
+                         + [f"- added {render.safe(t)}" for t in report.added]
+                         + [f"- updated {render.safe(t)}" for t in report.updated]
+                         + [f"- not read **{render.safe(s.path)}**: {render.safe(s.reason)}" for s in report.skipped]
+                         + [f"- {render.safe(note)}" for note in report.notes])
+
     def article_view(search: str, sources: list, date_from: str, date_to: str, scope_sources: list,
                      scope_articles: list, delete_pick: str | None) -> tuple:
         """The table, its source filter, and the pickers, with the picks still in the index kept."""
@@ -357,7 +373,13 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
             except RagError as error:
                 return render.error_html(str(error))
             lines.append(f"**{render.safe(roots.shown(str(folder)) or str(folder))}**: {render.safe(report.summary())}")
-        return "\n\n".join(lines) or "No corpus folder and no uploads to ingest."
+        if bot.web_sources():
+            try:
+                report = bot.sync(on_progress=lambda d, t: progress(d / t, desc="embedding"))
+            except RagError as error:
+                return render.error_html(str(error))
+            lines.append(f"**web sources**: {render.safe(report.summary())}")
+        return "\n\n".join(lines) or "No corpus folder, uploads or web sources to ingest."
 
     def open_source(key: str, cards: dict):
         """A card or [n] clicked: its passage in the article around it, in the side panel."""
@@ -453,6 +475,10 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
             files = gr.File(file_count="multiple", label="Article files: " + ", ".join(sorted(uploads.FILE_TYPES)),
                             file_types=sorted(uploads.FILE_TYPES), elem_id="files")
             ingest = gr.Button("Ingest files", elem_id="ingest")
+            with gr.Row():
+                url_box = gr.Textbox(label="Or a web address: an article page, an RSS/Atom feed or a sitemap",
+                                     placeholder="https://", elem_id="url", scale=4)
+                fetch = gr.Button("Fetch and ingest", elem_id="ingest-url", scale=1)
             ingest_report = gr.Markdown(elem_id="ingest-report")
 
         view_outputs = [chatbot, history, current, conversations, title, export_md, export_json, cards]
@@ -497,6 +523,8 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
         for change in (art_search.submit, art_sources.input, art_from.submit, art_to.submit):
             change(**refresh)
         for changed in (ingest.click(ingest_files, files, ingest_report, **private),
+                        fetch.click(ingest_url, url_box, ingest_report, **private),
+                        url_box.submit(ingest_url, url_box, ingest_report, **private),
                         delete_art.click(delete_article, delete_pick, art_report, **private),
                         reingest_button.click(reingest, None, art_report, **private)):
             changed.then(lambda: status_line(bot), None, status, **private).then(**refresh)
