@@ -72,8 +72,10 @@ def sync(urls: list[str], settings: Settings, store: Store, embed_model: MiniLME
             if on_source:
                 on_source(url)
             registry.add(url)
-            known = {link: state if state.article_id in indexed else PageState(link)  # not in the index any
-                     for link, state in registry.pages(url).items()}               # more: fetch it whole
+            # A page whose article is no longer indexed is fetched whole. So is a feed or sitemap itself
+            # (it has no article): its pages may change while it does not, and each costs only a 304.
+            known = {link: state if state.article_id in indexed else PageState(link)
+                     for link, state in registry.pages(url).items()}
             fetched.append(_Fetched(url, read_source(url, fetcher, known, settings.max_pages_per_source)))
 
     loaded, seen = corpus.LoadResult(), set()
