@@ -95,7 +95,8 @@ class SearchResponse(BaseModel):
 
 
 class IngestRequest(BaseModel):
-    paths: list[str] = Field(min_length=1, description="Folders or files on the server, as `rag ingest` takes.")
+    paths: list[str] = Field(min_length=1, description="Folders or files on the server, or web addresses"
+                             " (article page, feed, sitemap; the address guard applies), as `rag ingest` takes.")
     rebuild: bool = Field(False, description="Drop the index first and embed everything again.")
 
 
