@@ -125,7 +125,8 @@ class Assistant:
     # --- the corpus ------------------------------------------------------------------------------
     @_one_writer
     def ingest(self, path: str | Path | None = None, rebuild: bool = False,
-               on_progress: Callable[[int, int], None] | None = None) -> IngestReport:
+               on_progress: Callable[[int, int], None] | None = None,
+               on_passages: Callable[[int], None] | None = None) -> IngestReport:
         """Bring the index in line with the articles under ``path`` (default: the corpus setting).
 
         ``path`` may also be a URL (an article page, an RSS/Atom feed, a sitemap) or a .txt file of
@@ -141,7 +142,7 @@ class Assistant:
             report = sync.sync(urls, self.settings, self.store, self.embed_model, on_progress)
         else:
             report = ingest(Path(path or self.settings.corpus_dir), self.settings, self.store,
-                            self.embed_model, rebuild=rebuild, on_progress=on_progress)
+                            self.embed_model, rebuild=rebuild, on_progress=on_progress, on_passages=on_passages)
         self._changed(report.changed or rebuild or bool(report.passages_written))
         return report
 

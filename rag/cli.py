@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from rag import Assistant, RagError, Settings
 
@@ -37,22 +45,32 @@ def ingest(
     """Add, update and remove articles so the index mirrors PATH; unchanged ones cost nothing.
 
     A URL is remembered as a web source: `rag sync` fetches it again."""
-    _run_ingest(lambda bot, progress: bot.ingest(path, rebuild=rebuild, on_progress=progress), as_json)
+    _run_ingest(lambda bot, progress, passages: bot.ingest(path, rebuild=rebuild, on_progress=progress,
+                                                           on_passages=passages), as_json)
 
 
 @app.command()
 def sync(as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False) -> None:
     """Fetch every web source again: new entries added, changed pages replaced, unchanged ones cost a 304."""
-    _run_ingest(lambda bot, progress: bot.sync(on_progress=progress), as_json)
+    _run_ingest(lambda bot, progress, passages: bot.sync(on_progress=progress), as_json)
 
 
 def _run_ingest(run, as_json: bool) -> None:
     try:
         bot = Assistant()
         with Progress(TextColumn("embedding articles"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err, transient=True, disable=as_json) as bar:
-            task = bar.add_task("ingest", total=None)
-            report = run(bot, lambda done, total: bar.update(task, completed=done, total=total))
+                      TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+                      TimeRemainingColumn(), console=err, transient=True, disable=as_json) as bar:
+            task = bar.add_task("ingest", total=None, rate="")
+            first: dict[str, float] = {}  # the first write: the rate leaves out loading the model
+
+            def passages(written: int) -> None:
+                now = time.perf_counter()
+                began, base = first.setdefault("t", now), first.setdefault("n", written)
+                if written > base:
+                    bar.update(task, rate=f"{(written - base) / (now - began):.1f} passages/s")
+
+            report = run(bot, lambda done, total: bar.update(task, completed=done, total=total), passages)
     except RagError as error:
         _fail(error)
     if as_json:

@@ -8,14 +8,16 @@ same deterministic ids); an article gone from the ingested folder loses its pass
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from llama_index.core import Document
-from llama_index.core.ingestion import IngestionPipeline
 from llama_index.core.node_parser import SentenceSplitter
+from llama_index.core.schema import MetadataMode
 
 from rag import corpus
 from rag.embeddings import MiniLMEmbedding
@@ -25,6 +27,7 @@ from rag.sources.documents import page_map, page_of
 from rag.store import IndexedArticle, Store
 
 Progress = Callable[[int, int], None]  # (articles done, articles to write)
+# on_passages(passages written so far): for a rate in passages/s beside the articles' bar
 
 SHOWN_TO_MODELS = ("title",)  # the only metadata embedded and shown to the LLM with a passage
 GROUP_CHARS = 32_000  # articles are embedded and written in groups of about 32 passages
@@ -92,6 +95,7 @@ def ingest(
     embed_model: MiniLMEmbedding,
     rebuild: bool = False,
     on_progress: Progress | None = None,
+    on_passages: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Index the articles of a folder or file; articles of that folder no longer there are removed."""
     started = time.perf_counter()
@@ -103,7 +107,7 @@ def ingest(
         store.drop()
     root = path.resolve()
     report = upsert(loaded, settings, store, embed_model, on_progress,
-                    gone=lambda known: _is_under(known.path, root))
+                    gone=lambda known: _is_under(known.path, root), on_passages=on_passages)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -116,6 +120,7 @@ def upsert(
     on_progress: Progress | None = None,
     gone: Callable[[IndexedArticle], bool] = lambda known: False,
     remove: Iterable[str] = (),
+    on_passages: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Write the loaded articles that are new or changed; delete the indexed ones ``gone`` picks (those
     of an ingested folder that the folder no longer holds) and the ids in ``remove``.
@@ -140,7 +145,7 @@ def upsert(
 
     try:
         if to_write:
-            _write(to_write, indexed, settings, store, embed_model, report, on_progress)
+            _write(to_write, indexed, settings, store, embed_model, report, on_progress, on_passages)
         if removed:
             store.delete_articles(sorted(removed))
             report.removed = [indexed[aid].path for aid in sorted(removed)]
@@ -150,34 +155,110 @@ def upsert(
     return report
 
 
-def _write(to_write, indexed, settings, store, embed_model, report, on_progress) -> None:
+def _write(to_write, indexed, settings, store, embed_model, report, on_progress, on_passages=None) -> None:
+    """Split, embed and write in three stages that overlap: a thread splits the next groups and a
+    thread writes the last one to Chroma while this one embeds, so the model is never kept waiting
+    (it is nearly all of the time). A failed write stops the run; a failed split ends it after what
+    was split before; either error is raised here. An interrupt lets the write in flight finish."""
     vector_store = store.vector_store(create=True)
-    pipeline = IngestionPipeline(transformations=[splitter(settings, embed_model), embed_model],
-                                 disable_cache=True)
-    done = 0
-    for group in _groups(to_write):
-        nodes = pipeline.run(documents=[to_document(a) for a in group])
-        per_article: dict[str, int] = {}
-        by_id = {a.id: a for a in group}
-        for node in nodes:
-            aid = node.metadata["article_id"]
-            node.metadata["chunk"] = per_article.get(aid, 0)
-            per_article[aid] = node.metadata["chunk"] + 1
-            starts = by_id[aid].page_starts
-            node.metadata["page"] = page_of(starts, node.start_char_idx, node.end_char_idx)
-            node.metadata["page_map"] = page_map(starts, node.start_char_idx, node.end_char_idx)
-        for node in nodes:
-            node.metadata["passages"] = per_article[node.metadata["article_id"]]
-        replaced = [a.id for a in group if a.id in indexed]
-        if replaced:
-            store.delete_articles(replaced)
-        vector_store.add(nodes)
-        report.passages_written += len(nodes)
-        for article in group:
-            (report.updated if article.id in indexed else report.added).append(article.title)
-        done += len(group)
-        if on_progress:
-            on_progress(done, len(to_write))
+    split = splitter(settings, embed_model)
+    stop = threading.Event()
+    to_embed: queue.Queue = queue.Queue(maxsize=2)
+    to_store: queue.Queue = queue.Queue(maxsize=2)
+    failures: list[BaseException] = []
+
+    def splitting() -> None:  # a failure here ends the stream: what was split before it is still written
+        try:
+            for group in _groups(to_write):
+                if stop.is_set():
+                    return
+                _put(to_embed, (group, _passages(split, group)), stop)
+        except BaseException as err:  # noqa: BLE001 - raised by the ingesting thread once the rest is written
+            failures.append(err)
+        finally:
+            _put(to_embed, None, stop)
+
+    def writing() -> None:
+        done = 0
+        while (item := _get(to_store, stop)) is not None:
+            group, nodes = item
+            replaced = [a.id for a in group if a.id in indexed]
+            if replaced:
+                store.delete_articles(replaced)
+            vector_store.add(nodes)
+            report.passages_written += len(nodes)
+            for article in group:
+                (report.updated if article.id in indexed else report.added).append(article.title)
+            done += len(group)
+            if on_progress:
+                on_progress(done, len(to_write))
+            if on_passages:
+                on_passages(report.passages_written)
+
+    threads = [threading.Thread(target=splitting, daemon=True, name="ingest-splitting"),
+               threading.Thread(target=_guarded, args=(writing, failures, stop), daemon=True, name="ingest-writing")]
+    for thread in threads:
+        thread.start()
+    try:
+        while (item := _get(to_embed, stop)) is not None:
+            group, nodes = item
+            vectors = embed_model.encode([n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes])
+            for node, vector in zip(nodes, vectors, strict=True):
+                node.embedding = vector.tolist()
+            _put(to_store, (group, nodes), stop)
+        _put(to_store, None, stop)
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]
+
+
+def _passages(split: SentenceSplitter, group: list[corpus.Article]) -> list:
+    """The group's passages with their place in the article (chunk, page) and the article's count."""
+    nodes = split.get_nodes_from_documents([to_document(a) for a in group])
+    per_article: dict[str, int] = {}
+    by_id = {a.id: a for a in group}
+    for node in nodes:
+        aid = node.metadata["article_id"]
+        node.metadata["chunk"] = per_article.get(aid, 0)
+        per_article[aid] = node.metadata["chunk"] + 1
+        starts = by_id[aid].page_starts
+        node.metadata["page"] = page_of(starts, node.start_char_idx, node.end_char_idx)
+        node.metadata["page_map"] = page_map(starts, node.start_char_idx, node.end_char_idx)
+    for node in nodes:
+        node.metadata["passages"] = per_article[node.metadata["article_id"]]
+    return nodes
+
+
+def _guarded(fn, failures: list[BaseException], stop: threading.Event) -> None:
+    try:
+        fn()
+    except BaseException as err:  # noqa: BLE001 - handed to the ingesting thread, which raises it
+        failures.append(err)
+        stop.set()
+
+
+def _put(q: queue.Queue, item, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+
+
+def _get(q: queue.Queue, stop: threading.Event):
+    """The next item, or None once the stage before is done or anything stopped the run."""
+    while not stop.is_set():
+        try:
+            return q.get(timeout=0.1)
+        except queue.Empty:
+            continue
+    return None
 
 
 def _groups(articles: list[corpus.Article]):

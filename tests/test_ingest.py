@@ -194,3 +194,64 @@ def test_a_damaged_bm25_cache_is_rebuilt_and_says_so_in_the_log(settings, caplog
         assert "Amos Kiprop" in again.ask("Who won the men's race at the Riverton marathon?").text
     assert "damaged" in caplog.text and "rebuilding" in caplog.text
     assert json.loads((cache / "rows.json").read_text())  # written anew
+
+
+def test_splitting_and_writing_run_beside_the_model(settings, monkeypatch):
+    """Group 1 is embedded only once group 2 is split, and written only once group 2's embedding has
+    begun: with the three stages taking turns in one thread, either wait would time out."""
+    import threading
+
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from rag import ingest as ingest_module
+    from rag.embeddings import MiniLMEmbedding
+
+    monkeypatch.setattr(ingest_module, "GROUP_CHARS", 1)  # one article per group
+    second_split, second_embedding = threading.Event(), threading.Event()
+    splits, encodes, writes = [], [], []
+    real_passages, real_encode, real_add = ingest_module._passages, MiniLMEmbedding.encode, ChromaVectorStore.add
+
+    def passages(split, group):
+        splits.append(threading.current_thread().name)
+        if len(splits) == 2:
+            second_split.set()
+        return real_passages(split, group)
+
+    def encode(self, texts):
+        encodes.append(threading.current_thread().name)
+        if len(encodes) == 1:
+            assert second_split.wait(30), "group 2 was not split while group 1 was embedded"
+        if len(encodes) == 2:
+            second_embedding.set()
+        return real_encode(self, texts)
+
+    def add(self, nodes, **kwargs):
+        writes.append(threading.current_thread().name)
+        if len(writes) == 1:
+            assert second_embedding.wait(30), "group 1 was not written while group 2 was embedded"
+        return real_add(self, nodes, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "_passages", passages)
+    monkeypatch.setattr(MiniLMEmbedding, "encode", encode)
+    monkeypatch.setattr(ChromaVectorStore, "add", add)
+    bot = Assistant(settings)
+    report = bot.ingest()
+    assert len(report.added) == 5 and report.passages_written == bot.store.count()
+    assert set(splits) == {"ingest-splitting"} and set(writes) == {"ingest-writing"}
+    assert set(encodes) == {threading.current_thread().name}
+
+
+def test_a_failed_write_stops_the_ingest_with_its_error(settings, monkeypatch):
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from rag import ingest as ingest_module
+    from rag.errors import BackendError
+
+    monkeypatch.setattr(ingest_module, "GROUP_CHARS", 1)
+
+    def failing(self, nodes, **kwargs):
+        raise BackendError("the Chroma server failed (disk full); check that it is running")
+
+    monkeypatch.setattr(ChromaVectorStore, "add", failing)
+    with pytest.raises(BackendError, match="disk full"):
+        Assistant(settings).ingest()
