@@ -8,7 +8,8 @@ MatMul). Two compute variants, each its own model id, since their vectors differ
 ``fp32``, the graph as shipped; ``int8``, a graph derived from it once (constant-folded, then
 onnxruntime's dynamic quantization, per-channel QInt8 weights: MatMulInteger on the CPU's int8
 units), kept in a cache folder beside a checksum. Measured on 1,000 news passages: cosine to the fp32
-vectors 0.995 mean, 0.990 at the 1st percentile, about 1.7-2x faster on 2 cores (docs/benchmarks.md).
+vectors 0.995 mean, 0.990 at the 1st percentile; 1.4-1.6x the shipped graph's speed on 2 cores
+(tests/benchmarks/bench_int8.py, docs/benchmarks.md).
 """
 
 from __future__ import annotations

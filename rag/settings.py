@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(32, ge=0, le=128)
     embed_batch_size: int = Field(32, ge=1, le=256, description="Passages per embedding call.")
     embed_compute: Literal["auto", "int8", "fp32"] = Field(
-        "auto", description="int8: MatMuls on the CPU's int8 units (about 2x faster, cosine 0.995 to fp32);"
+        "auto", description="int8: MatMuls on the CPU's int8 units (about 1.5x faster, cosine 0.995 to fp32);"
         " fp32: the model as shipped; auto: what the existing index was built with, int8 for a new one.")
     max_file_mb: float = Field(20.0, gt=0, description="Larger article files (and web responses) are skipped.")
 
