@@ -64,7 +64,8 @@ def hostile_files(folder: Path, outside: Path, rng: random.Random) -> dict[str, 
         "deep.html": ("<div>" * 5000 + "deep text here" + "</div>" * 5000, ""),
         "huge-line.jsonl": ('{"title": "huge", "text": "' + "w" * 1_200_000 + '"}\n', "too large"),
         "random.bin.txt": (bytes(rng.randrange(256) for _ in range(4096)), ""),
-        "notes.pdf": (b"%PDF-1.4 not really", "unsupported"),
+        "notes.pdf": (b"%PDF-1.4 not really", "broken pdf"),
+        "slides.pptx": (b"PK\x03\x04", "unsupported"),
     }
     reasons = {}
     for name, (content, word) in bad.items():
