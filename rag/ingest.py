@@ -8,6 +8,7 @@ same deterministic ids); an article gone from the ingested folder loses its pass
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 import time
@@ -195,8 +196,11 @@ def _write(to_write, indexed, settings, store, embed_model, report, on_progress,
             if on_passages:
                 on_passages(report.passages_written)
 
+    # The writer reports progress, so it runs in a copy of the caller's context: a caller's progress bar
+    # (Gradio's) finds its event through context variables, and a bare thread has none.
     threads = [threading.Thread(target=splitting, daemon=True, name="ingest-splitting"),
-               threading.Thread(target=_guarded, args=(writing, failures, stop), daemon=True, name="ingest-writing")]
+               threading.Thread(target=contextvars.copy_context().run, args=(_guarded, writing, failures, stop),
+                                daemon=True, name="ingest-writing")]
     for thread in threads:
         thread.start()
     try:
