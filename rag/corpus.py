@@ -302,9 +302,8 @@ def parse_document(data: bytes, path: Path) -> Article:
         doc = documents.read(data, path.suffix.lower())
     except documents.DocumentError as err:
         raise ArticleError(str(err)) from err
-    lead = len(doc.text) - len(doc.text.lstrip())  # _make strips the text: shift the page starts with it
     article = _make(path, "", doc.text, {"title": doc.title, "author": doc.author, "date": doc.date})
-    return replace(article, page_starts=tuple(max(0, start - lead) for start in doc.page_starts))
+    return replace(article, page_starts=doc.page_starts)
 
 
 def parse_text(text: str, path: Path) -> Article:
@@ -342,13 +341,18 @@ def parse_html(text: str, path: Path) -> Article:
         "source": meta("og:site_name"),
         "author": meta("author", "article:author"),
     }
+    return _make(path, "", tag_rules_text(soup), info)
+
+
+def tag_rules_text(soup: BeautifulSoup) -> str:
+    """The text of a page by plain tag rules (scripts, navigation, footers dropped; the <article> or
+    <main> when there is one): for HTML where trafilatura finds no article. It empties ``soup``."""
     for tag in soup(["head", "title", "script", "style", "noscript", "template", "svg", "nav", "footer", "header",
                      "aside", "form"]):
         tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.body or soup
     blocks = [el.get_text(" ", strip=True) for el in root.find_all(["p", "h2", "h3", "li", "blockquote"])]
-    body = "\n\n".join(b for b in blocks if b) or root.get_text("\n", strip=True)
-    return _make(path, "", body, info)
+    return "\n\n".join(b for b in blocks if b) or root.get_text("\n", strip=True)
 
 
 def parse_jsonl(text: str, path: Path, max_mb: float = 20.0) -> tuple[list[Article], list[Skipped]]:

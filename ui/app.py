@@ -304,11 +304,7 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
             except RagError as error:
                 return render.error_html(str(error))
             uploads.discard_skipped(report.skipped, target)  # a rejected file is not kept to be reported again
-            lines = [f"**{render.safe(report.summary())}**"] + \
-                [f"- added {render.safe(t)}" for t in report.added] + \
-                [f"- updated {render.safe(t)}" for t in report.updated] + \
-                [f"- skipped **{render.safe(Path(s.path).name)}**: {render.safe(s.reason)}"
-                 for s in report.skipped] + lines
+            lines = report_lines(report, "skipped", lambda path: Path(path).name) + lines
         return "\n".join(lines)
 
     def ingest_url(url: str, progress=gr.Progress()):  # noqa: B008  (Gradio injects its progress bar so)
@@ -321,11 +317,7 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
             report = bot.ingest(url, on_progress=lambda d, t: progress(d / t, desc="embedding"))
         except RagError as error:
             return render.error_html(str(error))
-        return "\n".join([f"**{render.safe(report.summary())}**"]
-                         + [f"- added {render.safe(t)}" for t in report.added]
-                         + [f"- updated {render.safe(t)}" for t in report.updated]
-                         + [f"- not read **{render.safe(s.path)}**: {render.safe(s.reason)}" for s in report.skipped]
-                         + [f"- {render.safe(note)}" for note in report.notes])
+        return "\n".join(report_lines(report, "not read", str))
 
     def article_view(search: str, sources: list, date_from: str, date_to: str, scope_sources: list,
                      scope_articles: list, delete_pick: str | None) -> tuple:
@@ -531,6 +523,16 @@ def build(bot: Assistant, store: ConversationStore | None = None) -> gr.Blocks:
         for picker in (scope_sources, scope_articles):
             picker.change(scope_line, [scope_sources, scope_articles], scope_note, **private)
     return app
+
+
+def report_lines(report, skipped: str, shown) -> list[str]:
+    """An ingest report as Markdown lines: the summary, what was added or updated, each skipped item
+    (named by ``shown`` of its path, after the word ``skipped``) with its reason, and the notes."""
+    return ([f"**{render.safe(report.summary())}**"]
+            + [f"- added {render.safe(t)}" for t in report.added]
+            + [f"- updated {render.safe(t)}" for t in report.updated]
+            + [f"- {skipped} **{render.safe(shown(s.path))}**: {render.safe(s.reason)}" for s in report.skipped]
+            + [f"- {render.safe(note)}" for note in report.notes])
 
 
 def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, user: str | None = None,

@@ -65,7 +65,10 @@ def read_pdf(data: bytes) -> Document:
     text = "\n\n".join(texts)
     if not text.strip():
         raise DocumentError("no text layer (a scanned PDF?); run OCR on it first, or give the text")
-    return Document(text=text, page_starts=tuple(starts), title=str(title or ""), author=str(author or ""),
+    # Blank first pages: the text starts at its first word (its readers strip it), the page starts with it.
+    lead = len(text) - len(text.lstrip())
+    return Document(text=text.lstrip(), page_starts=tuple(max(0, start - lead) for start in starts),
+                    title=str(title or ""), author=str(author or ""),
                     date=created)
 
 

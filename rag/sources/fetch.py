@@ -25,15 +25,26 @@ MAX_REDIRECTS = 5
 class FetchError(Exception):
     """A URL that could not be fetched; the message is one line: what happened and what to do."""
 
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status when the server answered with an error, else 0
+
+    @property
+    def gone(self) -> bool:
+        """The server says the page is not there (404) or no longer (410): its article leaves the index."""
+        return self.status in (404, 410)
+
 
 @dataclass(frozen=True)
 class Policy:
-    user_agent: str = "rag-articles/0.1 (article assistant; reads robots.txt)"
-    timeout: float = 20.0  # seconds for a whole response, headers to last byte
-    max_bytes: int = 20 * 1024 * 1024
-    per_host_interval: float = 1.0  # seconds between two requests to one host
-    allow_private: str = ""  # "1": every address; else "host" or "host:port" names, comma-separated
-    obey_robots: bool = True
+    """How to fetch; built from the settings (sync.policy), which hold the defaults."""
+
+    user_agent: str
+    timeout: float  # seconds for a whole response, headers to last byte
+    max_bytes: int
+    per_host_interval: float  # seconds between two requests to one host
+    allow_private: str  # "1": every address; else "host" or "host:port" names, comma-separated
+    obey_robots: bool
 
 
 @dataclass(frozen=True)
@@ -87,7 +98,7 @@ class Fetcher:
             if response.status == 304:
                 return response
             if response.status >= 400:
-                raise FetchError(f"HTTP {response.status} {_reason(response.status)}")
+                raise FetchError(f"HTTP {response.status} {_reason(response.status)}", response.status)
             return response
         raise FetchError(f"more than {MAX_REDIRECTS} redirects; give the final address")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from rag import corpus
 from rag.embeddings import MiniLMEmbedding
@@ -29,10 +30,8 @@ def is_url(target: str) -> bool:
     return str(target).strip().lower().startswith(URL_PREFIXES)
 
 
-def urls_in(path) -> list[str] | None:
+def urls_in(path: str | Path) -> list[str] | None:
     """The URLs of a text file that holds nothing else (one per line, # comments), else None."""
-    from pathlib import Path
-
     path = Path(path)
     if path.suffix.lower() != ".txt" or not path.is_file() or path.stat().st_size > 5 * 1024 * 1024:
         return None

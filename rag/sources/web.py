@@ -53,7 +53,7 @@ def read_source(url: str, fetcher: Fetcher, known: dict[str, PageState], limit: 
         response = fetcher.get(url, own.etag, own.last_modified)
     except FetchError as err:
         result.loaded.skipped.append(corpus.Skipped(url, str(err)))
-        if own.article_id and str(err).startswith(("HTTP 404", "HTTP 410")):
+        if own.article_id and err.gone:
             result.gone.append(own.article_id)
         else:
             result.pages = dict(known)  # a failed fetch forgets nothing
@@ -75,7 +75,7 @@ def read_source(url: str, fetcher: Fetcher, known: dict[str, PageState], limit: 
 
 def _read_fetched(url: str, response: Response, result: SourceResult, fetcher: Fetcher,
                   known: dict[str, PageState], limit: int, own: PageState) -> PageState:
-    body = _gunzip(response.body) if response.body[:2] == b"\x1f\x8b" else response.body
+    body = _unpacked(response.body)
     result.kind = kind_of(response, body)
     if result.kind == "sitemap":
         listed = _sitemap_pages(body, fetcher)
@@ -84,7 +84,7 @@ def _read_fetched(url: str, response: Response, result: SourceResult, fetcher: F
         entries = _feed_entries(body)
         _read_listed([e["link"] for e in entries], result, fetcher, known, limit, {e["link"]: e for e in entries})
     else:
-        article = _article(response, body)
+        article = _article(response, body, kind=result.kind)
         if isinstance(article, corpus.Skipped):
             result.loaded.skipped.append(article)
         else:
@@ -121,7 +121,7 @@ def _read_listed(links: list[str], result: SourceResult, fetcher: Fetcher, known
         try:
             response = fetcher.get(link, state.etag, state.last_modified)
         except FetchError as err:
-            if state.article_id and str(err).startswith(("HTTP 404", "HTTP 410")):
+            if state.article_id and err.gone:
                 result.gone.append(state.article_id)
                 result.pages.pop(link, None)
                 continue
@@ -139,7 +139,7 @@ def _read_listed(links: list[str], result: SourceResult, fetcher: Fetcher, known
             result.pages[link] = state
             continue
         try:
-            body = _gunzip(response.body) if response.body[:2] == b"\x1f\x8b" else response.body
+            body = _unpacked(response.body)
         except FetchError as err:
             result.loaded.skipped.append(corpus.Skipped(link, str(err)))
             continue
@@ -153,9 +153,10 @@ def _read_listed(links: list[str], result: SourceResult, fetcher: Fetcher, known
         result.pages[link] = PageState(link, article.id, response.etag, response.last_modified)
 
 
-def _article(response: Response, body: bytes, entry: dict | None = None) -> corpus.Article | corpus.Skipped:
+def _article(response: Response, body: bytes, entry: dict | None = None,
+             kind: str = "") -> corpus.Article | corpus.Skipped:
     """The article a fetched page (or PDF/Word file) holds, or why it holds none."""
-    if kind_of(response, body) == "document":
+    if (kind or kind_of(response, body)) == "document":
         suffix = ".pdf" if body.startswith(b"%PDF") else ".docx"
         try:
             doc = documents.read(body, suffix)
@@ -165,8 +166,7 @@ def _article(response: Response, body: bytes, entry: dict | None = None) -> corp
         article = make(response.url, doc.text, {"title": doc.title or name, "author": doc.author, "date": doc.date})
         if article is None:
             return corpus.Skipped(response.url, "no text")
-        lead = len(doc.text) - len(doc.text.lstrip())  # make() strips the text: shift the page starts too
-        return replace(article, page_starts=tuple(max(0, start - lead) for start in doc.page_starts))
+        return replace(article, page_starts=doc.page_starts)
     page = extract(body, response.url)
     if page is None:
         return corpus.Skipped(response.url, "no article text found on the page (a menu, a login wall or a"
@@ -247,7 +247,7 @@ def _sitemap_entries(body: bytes, fetcher: Fetcher, depth: int = 0) -> list[tupl
                 continue
             try:
                 response = fetcher.get(child.strip())
-                data = _gunzip(response.body) if response.body[:2] == b"\x1f\x8b" else response.body
+                data = _unpacked(response.body)
                 pages += _sitemap_entries(data, fetcher, depth + 1)
             except FetchError as err:
                 log.warning("sitemap %s not read: %s", child, err)
@@ -255,8 +255,11 @@ def _sitemap_entries(body: bytes, fetcher: Fetcher, depth: int = 0) -> list[tupl
     return [(loc.strip(), lastmod.strip()) for loc, lastmod in entries if loc.strip()]
 
 
-def _gunzip(data: bytes, limit: int = 50 * 1024 * 1024) -> bytes:
-    """A gzipped body (sitemap.xml.gz), unpacked no further than ``limit``: a small bomb stays small."""
+def _unpacked(data: bytes, limit: int = 50 * 1024 * 1024) -> bytes:
+    """A body as sent, or unpacked when gzipped (sitemap.xml.gz) no further than ``limit``: a small
+    bomb stays small."""
+    if data[:2] != b"\x1f\x8b":
+        return data
     with gzip.GzipFile(fileobj=io.BytesIO(data)) as packed:
         try:
             out = packed.read(limit + 1)

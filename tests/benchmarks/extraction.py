@@ -20,27 +20,13 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from rag.corpus import ArticleError, parse_html
+from rag.corpus import ArticleError, parse_html, tag_rules_text
 from rag.sources.pages import extract
 
 
 def old_reader(html: str, url: str) -> str:
     """The reader used for .html files before trafilatura: tag rules over BeautifulSoup."""
-    with tempfile.NamedTemporaryFile("w", suffix=".html") as handle:
-        try:
-            return _bs_only(html, Path(handle.name))
-        except ArticleError:
-            return ""
-
-
-def _bs_only(html: str, path: Path) -> str:
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["head", "title", "script", "style", "noscript", "template", "svg", "nav", "footer",
-                     "header", "aside", "form"]):
-        tag.decompose()
-    root = soup.find("article") or soup.find("main") or soup.body or soup
-    blocks = [el.get_text(" ", strip=True) for el in root.find_all(["p", "h2", "h3", "li", "blockquote"])]
-    return "\n\n".join(b for b in blocks if b) or root.get_text("\n", strip=True)
+    return tag_rules_text(BeautifulSoup(html, "html.parser"))
 
 
 def new_reader(html: str, url: str) -> str:
