@@ -16,7 +16,7 @@ from rag import Assistant, Settings
 from rag.evaluation.qa import load
 from tests.conftest import make_corpus
 from tests.openai_stub import StubLLM
-from tests.ui.test_web_chat import ask, browser, serve, settle  # noqa: F401  (browser is a fixture)
+from tests.ui.test_web_chat import ask, browser, chat_over_corpus, open_chat, serve, settle  # noqa: F401  (browser is a fixture)
 from ui.conversations import LOCAL_OWNER, ConversationStore
 
 BOTS = '#chat [data-testid="bot"]'
@@ -43,20 +43,16 @@ class Counting:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    base = tmp_path_factory.mktemp("controls")
-    bot = Assistant(Settings(data_dir=base / "index", corpus_dir=make_corpus(base / "corpus"), llm="extractive"))
-    bot.ingest()
-    bot._answerer = Counting(bot.answerer)
-    app, url = serve(bot)
-    yield bot, url
-    app.close()
+    def counting(bot):
+        bot._answerer = Counting(bot.answerer)
+
+    with chat_over_corpus(tmp_path_factory.mktemp("controls"), evil=False, prepare=counting) as running:
+        yield running
 
 
 @pytest.fixture
 def page(browser, site):  # noqa: F811
-    page = browser.new_context(viewport={"width": 1200, "height": 1000}).new_page()
-    page.goto(site[1])
-    page.wait_for_selector("#question textarea")
+    page = open_chat(browser, site[1])
     yield page
     page.context.close()
 

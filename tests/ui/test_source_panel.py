@@ -8,30 +8,20 @@ import time
 
 import pytest
 
-from rag import Assistant, Settings
-from tests.conftest import make_corpus
-from tests.ui.test_web_chat import EVIL, ask, browser, serve  # noqa: F401  (browser is a fixture)
+from tests.ui.test_web_chat import ask, browser, chat_over_corpus, open_chat  # noqa: F401  (browser is a fixture)
 
 PANEL_OPEN = "() => document.querySelector('#source-panel').classList.contains('open')"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    base = tmp_path_factory.mktemp("sources")
-    corpus = make_corpus(base / "corpus")
-    (corpus / "evil.md").write_text(EVIL)
-    bot = Assistant(Settings(data_dir=base / "index", corpus_dir=corpus, llm="extractive"))
-    bot.ingest()
-    app, url = serve(bot)
-    yield bot, url
-    app.close()
+    with chat_over_corpus(tmp_path_factory.mktemp("sources")) as running:
+        yield running
 
 
 @pytest.fixture
 def page(browser, site):  # noqa: F811
-    page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
-    page.goto(site[1])
-    page.wait_for_selector("#question textarea")
+    page = open_chat(browser, site[1], width=1280)
     yield page
     page.context.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,27 +56,44 @@ def serve(bot: Assistant):
     return app, f"http://127.0.0.1:{port}/"
 
 
+@contextmanager
+def chat_over_corpus(base: Path, evil: bool = True, prepare=None):
+    """The app over the fixture corpus (plus, with ``evil``, an article full of markup), answered
+    offline; ``prepare`` may change the Assistant before the app starts. Yields (bot, url)."""
+    corpus = make_corpus(base / "corpus")
+    if evil:
+        (corpus / "evil.md").write_text(EVIL)
+    bot = Assistant(Settings(data_dir=base / "index", corpus_dir=corpus, llm="extractive"))
+    bot.ingest()
+    if prepare:
+        prepare(bot)
+    app, url = serve(bot)
+    try:
+        yield bot, url
+    finally:
+        app.close()
+
+
+def open_chat(browser, url: str, width: int = 1200):
+    """A page of the chat in a fresh browser context, ready for a question; close its context after."""
+    page = browser.new_context(viewport={"width": width, "height": 1000}).new_page()
+    page.goto(url)
+    page.wait_for_selector("#question textarea")
+    return page
+
+
 @pytest.fixture(scope="module")
 def chat_url(tmp_path_factory):
     """The app over the fixture corpus plus an article full of markup, answered offline."""
-    base = tmp_path_factory.mktemp("web")
-    corpus = make_corpus(base / "corpus")
-    (corpus / "evil.md").write_text(EVIL)
-    bot = Assistant(Settings(data_dir=base / "index", corpus_dir=corpus, llm="extractive"))
-    bot.ingest()
-    app, url = serve(bot)
-    yield url
-    app.close()
+    with chat_over_corpus(tmp_path_factory.mktemp("web")) as (_, url):
+        yield url
 
 
 @pytest.fixture
 def page(browser, chat_url):
-    context = browser.new_context(viewport={"width": 1200, "height": 1000})
-    page = context.new_page()
-    page.goto(chat_url)
-    page.wait_for_selector("#question textarea")
+    page = open_chat(browser, chat_url)
     yield page
-    context.close()
+    page.context.close()
 
 
 def ask(page, question: str, answers_before: int | None = None):
