@@ -111,6 +111,11 @@ def main() -> None:
     figures["refused (of 100 quiz questions)"] = refused
     figures["peak RSS (MB)"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0)
 
+    print_figures(figures, tmp)
+
+
+def print_figures(figures: dict, tmp: Path) -> None:
+    """One figure a line, names aligned; where the corpus and index were left."""
     width = max(len(k) for k in figures)
     for key, value in figures.items():
         print(f"{key:<{width}}  {value}")

@@ -25,7 +25,7 @@ from rag.embeddings import MiniLMEmbedding
 from rag.ingest import splitter, to_document
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_core import ROOT, build_corpus
+from bench_core import ROOT, build_corpus, print_figures
 
 
 def passages(corpus: Path, settings: Settings, model: MiniLMEmbedding, n: int) -> list[str]:
@@ -89,10 +89,7 @@ def main() -> None:
     figures["rounds fp32 / int8 (passages/s)"] = (f"{[round(r, 1) for r in rates['fp32']]}"
                                                   f" / {[round(r, 1) for r in rates['int8']]}")
 
-    width = max(len(k) for k in figures)
-    for key, value in figures.items():
-        print(f"{key:<{width}}  {value}")
-    print(f"(corpus and index in {tmp}; delete it when done)", file=sys.stderr)
+    print_figures(figures, tmp)
 
 
 if __name__ == "__main__":
