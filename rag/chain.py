@@ -191,8 +191,7 @@ class Assistant:
         found = sum(1 for _ in self.store.passages(include=[], where={"article_id": article_id}))
         if found:
             self.store.delete_articles([article_id])
-            self.store.touch()
-            self.retriever.invalidate()
+        self._changed(bool(found))
         return found
 
     def article_passages(self, article_id: str) -> list[tuple[str, str]]:
