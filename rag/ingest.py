@@ -25,7 +25,7 @@ from rag.embeddings import MiniLMEmbedding
 from rag.errors import InputError
 from rag.settings import Settings
 from rag.sources.documents import page_map, page_of
-from rag.store import IndexedArticle, Store
+from rag.store import WRITTEN, IndexedArticle, Store
 
 Progress = Callable[[int, int], None]  # (articles done, articles to write)
 # on_passages(passages written so far): for a rate in passages/s beside the articles' bar
@@ -84,7 +84,8 @@ def to_document(article: corpus.Article) -> Document:
         "path": article.path,
         "content_hash": article.content_hash,
     }
-    hidden = [key for key in metadata if key not in SHOWN_TO_MODELS] + ["passages", "chunk", "page", "page_map"]
+    hidden = [key for key in metadata if key not in SHOWN_TO_MODELS] + ["passages", "chunk", "page", "page_map",
+                                                                        WRITTEN]
     return Document(id_=article.id, text=article.text, metadata=metadata,
                     excluded_embed_metadata_keys=hidden, excluded_llm_metadata_keys=hidden)
 
@@ -97,13 +98,16 @@ def ingest(
     rebuild: bool = False,
     on_progress: Progress | None = None,
     on_passages: Callable[[int], None] | None = None,
+    loaded: corpus.LoadResult | None = None,
 ) -> IngestReport:
-    """Index the articles of a folder or file; articles of that folder no longer there are removed."""
+    """Index the articles of a folder or file; articles of that folder no longer there are removed.
+    ``loaded``: the folder as already read (by ``rag.workers``), so it is not read twice."""
     started = time.perf_counter()
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path} does not exist: give a folder or file of articles")
-    loaded = corpus.load(path, settings.max_file_mb)
+    if loaded is None:
+        loaded = corpus.load(path, settings.max_file_mb)
     if rebuild:
         store.drop()
     root = path.resolve()
@@ -186,6 +190,9 @@ def _write(to_write, indexed, settings, store, embed_model, report, on_progress,
             replaced = [a.id for a in group if a.id in indexed]
             if replaced:
                 store.delete_articles(replaced)
+            written = int(time.time() * 1000)
+            for node in nodes:
+                node.metadata[WRITTEN] = written  # what BM25's segment reads to see the change
             vector_store.add(nodes)
             report.passages_written += len(nodes)
             for article in group:

@@ -93,9 +93,9 @@ class Retriever:
         found.update(self._with_cosine(extra, vector))
         return [found[i] for i in order]
 
-    def invalidate(self) -> None:
-        """Forget what an ingest may have changed (the BM25 index)."""
-        self.bm25.invalidate()
+    def refresh(self) -> None:
+        """Take in what an ingest changed (the BM25 index's segment; the vectors are Chroma's own)."""
+        self.bm25.refresh()
 
     def _dense(self, query: str, vector: list[float], top_k: int, filters) -> list[Passage]:
         if self._index is None:

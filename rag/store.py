@@ -36,6 +36,7 @@ class IndexedArticle:
 STORE_ERRORS = (ChromaError, sqlite3.Error, httpx.HTTPError, ConnectionError)
 PAGE = 5000  # passages per Chroma read
 GENERATION = "generation"  # collection metadata: changes with every write
+WRITTEN = "written"  # passage metadata: when it was written (ms since the epoch), for the BM25 segment
 
 
 class Store:

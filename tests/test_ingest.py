@@ -158,31 +158,6 @@ def test_the_sample_corpus_ingests_from_the_repository(tmp_path):
     assert len(report.added) == 1 and report.passages_written >= 4 and not report.skipped
 
 
-def test_the_bm25_index_is_kept_between_processes_and_rebuilt_after_an_edit(settings, monkeypatch):
-    from rag.bm25 import BM25Index
-
-    bot = Assistant(settings)
-    bot.ingest()
-    assert "Amos Kiprop" in bot.ask("Who won the men's race at the Riverton marathon?").text
-    cache = settings.data_dir / "bm25" / settings.collection
-    assert (cache / "rag-bm25.json").exists()
-
-    def no_build(self):
-        raise AssertionError("the BM25 index was rebuilt instead of loaded")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(BM25Index, "_build", no_build)
-        again = Assistant(settings)  # a new process: loads the cached index
-        assert "Amos Kiprop" in again.ask("Who won the men's race at the Riverton marathon?").text
-
-    wire = settings.corpus_dir / "wire.jsonl"
-    wire.write_text(wire.read_text().replace("Amos Kiprop", "Zebedee Quill"))  # same passage count
-    report = again.ingest()
-    assert len(report.updated) == 1 and not cache.exists()  # the stale cache is gone
-    assert "Zebedee Quill" in again.ask("Who won the men's race at the Riverton marathon?").text
-    assert (cache / "rag-bm25.json").exists()
-
-
 def test_a_damaged_bm25_cache_is_rebuilt_and_says_so_in_the_log(settings, caplog):
     bot = Assistant(settings)
     bot.ingest()
