@@ -27,6 +27,7 @@ from rag.settings import MAX_TOP_K, Settings
 from rag.sources import sync
 from rag.sources.registry import Registry, WebSource
 from rag.store import Store
+from rag.workers import ingest_in_workers
 
 FILE_TYPES = frozenset(SUPPORTED)  # what ``ingest`` reads, for faces that take uploads
 
@@ -103,7 +104,7 @@ class Assistant:
             compute = compute_of(self.store.recorded_model()) or "int8"
         models = None if self.settings.chroma_host else self.settings.data_dir / "models"  # None: the user's cache
         self.embed_model = MiniLMEmbedding(embed_batch_size=self.settings.embed_batch_size, compute=compute,
-                                           cache_dir=models)
+                                           cache_dir=models, threads=self.settings.embed_threads)
         self.store.model_id = self.embed_model.model_name
         self.retriever = Retriever(self.store, self.embed_model, self.settings.retrieval,
                                    cache_dir=self.settings.data_dir / "bm25" / self.settings.collection,
@@ -126,11 +127,12 @@ class Assistant:
     @_one_writer
     def ingest(self, path: str | Path | None = None, rebuild: bool = False,
                on_progress: Callable[[int, int], None] | None = None,
-               on_passages: Callable[[int], None] | None = None) -> IngestReport:
+               on_passages: Callable[[int], None] | None = None, workers: int = 1) -> IngestReport:
         """Bring the index in line with the articles under ``path`` (default: the corpus setting).
 
         ``path`` may also be a URL (an article page, an RSS/Atom feed, a sitemap) or a .txt file of
-        URLs: those are remembered as web sources, which ``sync`` fetches again."""
+        URLs: those are remembered as web sources, which ``sync`` fetches again. ``workers`` > 1 shares
+        the embedding among that many processes, all writing to the Chroma server (``rag.workers``)."""
         if rebuild and self.settings.embed_compute == "auto" and self.embed_model.compute != "int8":
             self.embed_model.use("int8")  # a rebuild under auto moves an fp32-built index to the default
             self.store.model_id = self.embed_model.model_name
@@ -140,6 +142,10 @@ class Assistant:
             if rebuild:
                 self.store.drop()
             report = sync.sync(urls, self.settings, self.store, self.embed_model, on_progress)
+        elif workers > 1:
+            report = ingest_in_workers(Path(path or self.settings.corpus_dir), self.settings, self.store,
+                                       self.embed_model, workers, make=Assistant, rebuild=rebuild,
+                                       on_progress=on_progress, on_passages=on_passages)
         else:
             report = ingest(Path(path or self.settings.corpus_dir), self.settings, self.store,
                             self.embed_model, rebuild=rebuild, on_progress=on_progress, on_passages=on_passages)
@@ -169,7 +175,7 @@ class Assistant:
     def _changed(self, changed: bool) -> None:
         if changed:
             self.store.touch()  # other processes over the same Chroma see the change
-            self.retriever.invalidate()
+            self.retriever.refresh()
 
     def stats(self) -> CorpusStats:
         """How many articles and passages are indexed, and where (cheap: one row per article is read)."""

@@ -41,12 +41,14 @@ def ingest(
                                                " file of URLs (default: RAG_CORPUS_DIR).")] = None,
     rebuild: Annotated[bool, typer.Option(help="Drop the index and embed everything again.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Processes that embed and write at once, each"
+                                         " its share of the articles (needs a Chroma server: RAG_CHROMA_HOST).")] = 1,
 ) -> None:
     """Add, update and remove articles so the index mirrors PATH; unchanged ones cost nothing.
 
     A URL is remembered as a web source: `rag sync` fetches it again."""
     _run_ingest(lambda bot, progress, passages: bot.ingest(path, rebuild=rebuild, on_progress=progress,
-                                                           on_passages=passages), as_json)
+                                                           on_passages=passages, workers=workers), as_json)
 
 
 @app.command()

@@ -212,6 +212,7 @@ class MiniLMEmbedding(BaseEmbedding):
     # Rows per onnxruntime run. Measured on 2 cores (240-token passages): 24 passages/s at 1,
     # 21 at 4, 17 at 8, 15 at 16: padding-free single rows win, so batching is only per call.
     onnx_batch_size: int = 1
+    threads: int = 0  # onnxruntime's intra-op threads; 0: its default, one per core
     _session = PrivateAttr(default=None)
     _lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -241,6 +242,7 @@ class MiniLMEmbedding(BaseEmbedding):
                     graph = str(_checked_model_file())
                 options = ort.SessionOptions()
                 options.log_severity_level = 3
+                options.intra_op_num_threads = self.threads
                 self._session = ort.InferenceSession(graph, sess_options=options, providers=["CPUExecutionProvider"])
         return self._session
 

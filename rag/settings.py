@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     embed_compute: Literal["auto", "int8", "fp32"] = Field(
         "auto", description="int8: MatMuls on the CPU's int8 units (about 1.5x faster, cosine 0.995 to fp32);"
         " fp32: the model as shipped; auto: what the existing index was built with, int8 for a new one.")
+    embed_threads: int = Field(0, ge=0, le=256, description="CPU threads the embedding model uses; 0: one per"
+                               " core (`rag ingest --workers N` gives each worker its share).")
     max_file_mb: float = Field(20.0, gt=0, description="Larger article files (and web responses) are skipped.")
 
     # Web sources (`rag ingest URL`, `rag sync`)
