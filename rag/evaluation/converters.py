@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rag.corpus import canonical_url, normalise_date
 from rag.errors import InputError
@@ -72,10 +73,21 @@ def realtimeqa(source: Path, out: Path, split: str = "test") -> tuple[Path, Path
                               "gold": [u for u in golds.get(q["question_id"], []) if u],
                               "category": q.get("question_source", ""), "date": q.get("question_date", "")})
     for url, article in articles.items():
-        article["title"] = titles.get(url) or article["text"].split("\n")[0][:120]
+        article["title"] = titles.get(url) or title_from_url(url) or article["text"].split("\n")[0][:120]
     corpus = _write_jsonl(Path(out) / "corpus" / "realtimeqa-articles.jsonl", list(articles.values()))
     qa = _write_jsonl(Path(out) / f"realtimeqa-{split}.jsonl", questions)
     return corpus, qa
+
+
+def title_from_url(url: str) -> str:
+    """A news address's slug as a title (".../2022/06/12/media/squid-game-season-2/index.html" gives
+    "Squid game season 2"), "" when it has none. RealTime QA's gold articles come without a title, and
+    their first line is a dateline ("Washington CNN —"), which would be embedded and matched as one."""
+    for part in reversed([p for p in urlsplit(url).path.split("/") if p]):
+        stem = part.rsplit(".", 1)[0]
+        if stem.count("-") >= 2 and not stem.replace("-", "").isdigit():
+            return stem.replace("-", " ").capitalize()
+    return ""
 
 
 def rgb(source: Path, out: Path, unanswerable: bool = False) -> tuple[Path, Path]:

@@ -60,6 +60,24 @@ def test_realtimeqa_is_converted_to_a_corpus_and_a_split(tmp_path):
     assert questions[0]["answer"] == "United" and questions[0]["gold"] == ["https://cnn.com/20221007/story"]
 
 
+def test_an_article_without_a_title_is_named_by_its_address_not_its_dateline(tmp_path):
+    week = tmp_path / "rtqa" / "past" / "2022"
+    week.mkdir(parents=True)
+    url = "https://www.cnn.com/2022/10/02/travel/united-airlines-jfk-exit/index.html"
+    (week / "20221007_qa.jsonl").write_text(json.dumps({
+        "question_id": "20221007_0", "question_sentence": "Which airline left JFK?", "choices": ["A", "United"],
+        "answer": ["1"], "question_source": "CNN", "question_date": "2022/10/06"}) + "\n")
+    (week / "20221007_gold.jsonl").write_text(json.dumps({"question_id": "20221007_0", "search_result": [
+        {"url": url, "text": "New York CNN —\n\nUnited is leaving JFK.", "publish_date": "2022/10/02"},
+        {"url": "https://cnn.com/2022/10/02/x", "text": "Atlanta CNN —\n\nNo slug here."}]}) + "\n")
+    with gzip.open(week / "20221007_gcs.jsonl.gz", "wt") as f:
+        f.write(json.dumps({"question_id": "20221007_0", "search_result": []}) + "\n")
+    corpus, _ = converters.realtimeqa(tmp_path / "rtqa", tmp_path / "out", "test")
+    titles = {a["url"]: a["title"] for a in map(json.loads, corpus.read_text().splitlines())}
+    assert titles[url] == "United airlines jfk exit"
+    assert titles["https://cnn.com/2022/10/02/x"] == "Atlanta CNN —"  # no slug: the first line, as before
+
+
 def test_rgb_is_converted_with_positive_passages_as_gold(tmp_path):
     (tmp_path / "rgb" / "data").mkdir(parents=True)
     (tmp_path / "rgb" / "data" / "en_fact.json").write_text(json.dumps({
