@@ -46,27 +46,37 @@ def merge_at(base_rows: int) -> int:
 
 @dataclass(frozen=True)
 class Hit:
+    """A passage BM25 found; ``metadata`` holds only what ranking needs (article, source, title, date):
+    the passage itself is read from Chroma when it makes the top."""
+
     passage_id: str
     score: float
     metadata: dict
-    text: str
 
 
-def _tokens(row: dict) -> list[str]:
-    return terms(f"{row['metadata'].get('title', '')}\n\n{row['text']}")  # the title counts, as it is embedded
+KEPT = ("article_id", "source", "title", "date", "date_num", WRITTEN)  # per passage, beside its id
+
+
+def _tokens(text: str, meta: dict) -> list[str]:
+    return terms(f"{meta.get('title', '')}\n\n{text}")  # the title counts, as it is embedded
 
 
 class _Base:
-    """One built bm25s index and, row by row, the passages it was built from."""
+    """One built bm25s index and, column by column, what it keeps of each passage: its id and ``KEPT``
+    (not its text, which at 100k passages would be most of the memory and the load time)."""
 
-    def __init__(self, bm25: bm25s.BM25, rows: list[dict], meta: dict) -> None:
+    def __init__(self, bm25: bm25s.BM25, columns: dict[str, list], meta: dict) -> None:
         self.bm25 = bm25
-        self.rows = rows  # {"id", "text", "metadata"} per passage, in index order
+        self.columns = columns  # "id" and each of KEPT -> one value per passage, in index order
+        self.ids: list[str] = columns["id"]
         self.meta = meta  # collection, passages, generation, since, avgdl
-        self.row_of = {r["id"]: i for i, r in enumerate(rows)}
-        self.written = [int(r["metadata"].get(WRITTEN) or 0) for r in rows]
-        self.date_nums = np.array([int(r["metadata"].get("date_num") or 0) for r in rows])
+        self.row_of = {pid: i for i, pid in enumerate(self.ids)}
+        self.written = np.array(columns[WRITTEN], dtype=np.int64)
+        self.date_nums = np.array(columns["date_num"], dtype=np.int64)
         self.doc_freq = np.diff(np.asarray(bm25.scores["indptr"]))  # passages holding each vocabulary token
+
+    def metadata(self, i: int) -> dict:
+        return {key: self.columns[key][i] for key in KEPT}
 
 
 class _Segment:
@@ -78,7 +88,7 @@ class _Segment:
         self.lengths = np.zeros(len(rows))
         postings: dict[str, dict[int, int]] = {}
         for i, row in enumerate(rows):
-            tokens = _tokens(row)
+            tokens = _tokens(row["text"], row["metadata"])
             self.lengths[i] = len(tokens)
             for token in tokens:
                 postings.setdefault(token, {}).setdefault(i, 0)
@@ -132,19 +142,20 @@ class BM25Index:
             mask = mask * ((base.date_nums >= low) & (base.date_nums <= high))
             seg_mask = seg_mask * ((segment.date_nums >= low) & (segment.date_nums <= high))
         if admit is not None:
-            mask = mask * np.array([admit(r["metadata"]) for r in base.rows])
+            mask = mask * np.array([admit(base.metadata(i)) for i in range(len(base.ids))])
             seg_mask = seg_mask * np.array([admit(r["metadata"]) for r in segment.rows])
-        hits: list[tuple[float, dict]] = []
+        hits: list[Hit] = []
         if mask.any():
-            ids, scores = base.bm25.retrieve([tokens], k=min(top_k, len(base.rows)), show_progress=False,
+            ids, scores = base.bm25.retrieve([tokens], k=min(top_k, len(base.ids)), show_progress=False,
                                              weight_mask=mask.astype(np.float32), n_threads=0)
-            hits += [(float(s), base.rows[i]) for i, s in zip(ids[0], scores[0], strict=True)]
+            hits += [Hit(base.ids[i], float(s), base.metadata(i)) for i, s in zip(ids[0], scores[0], strict=True)]
         if segment.rows:
             live = int(state.masked.sum()) + len(segment.rows)
             scores = segment.scores(tokens, base, live) * seg_mask
-            hits += [(float(scores[i]), segment.rows[i]) for i in np.argsort(-scores)[:top_k]]
-        hits.sort(key=lambda h: -h[0])
-        return [Hit(r["id"], s, r["metadata"], r["text"]) for s, r in hits[:top_k] if s > 0]
+            hits += [Hit(segment.rows[i]["id"], float(scores[i]), segment.rows[i]["metadata"])
+                     for i in np.argsort(-scores)[:top_k]]
+        hits.sort(key=lambda h: -h.score)
+        return [h for h in hits[:top_k] if h.score > 0]
 
     def refresh(self) -> None:
         """Take in what was written since (after an ingest: its cost is the ingest's, not the next question's)."""
@@ -170,14 +181,14 @@ class BM25Index:
         if base is None or base.meta["collection"] != collection:  # none yet, or `--rebuild` made a new one
             base = self._build(collection)
         state = self._with_segment(base, seen)
-        if len(state.segment.rows) > merge_at(len(base.rows)):
+        if len(state.segment.rows) > merge_at(len(base.ids)):
             state = self._with_segment(self._build(collection), seen)
         return state
 
     def _with_segment(self, base: _Base, seen: tuple[int, str]) -> _State:
         if (base.meta["passages"], base.meta["generation"]) == seen:
-            return _State(base, _Segment([]), np.ones(len(base.rows)))
-        masked = np.ones(len(base.rows))
+            return _State(base, _Segment([]), np.ones(len(base.ids)))
+        masked = np.ones(len(base.ids))
         rows = []
         for pid, text, meta in self.store.passages(["documents", "metadatas"],
                                                    where={WRITTEN: {"$gte": base.meta["since"]}}):
@@ -189,21 +200,24 @@ class BM25Index:
             rows.append({"id": pid, "text": text, "metadata": meta})
         if int(masked.sum()) + len(rows) != seen[0]:  # passages were deleted: find which, by their ids
             alive = {pid for pid, _, _ in self.store.passages([])}
-            masked *= np.array([r["id"] in alive for r in base.rows])
+            masked *= np.array([pid in alive for pid in base.ids])
         return _State(base, _Segment(rows), masked)
 
     def _build(self, collection: str) -> _Base:
         started = int(time.time() * 1000)
         seen = (self.store.count(), self.store.generation())  # read before the passages: a write during
-        rows, tokens = [], []                                  # the read then shows as a change
+        columns: dict[str, list] = {key: [] for key in ("id", *KEPT)}  # the read then shows as a change
+        tokens = []
         for pid, text, meta in self.store.passages(include=["documents", "metadatas"]):
-            rows.append({"id": pid, "text": text, "metadata": meta})
-            tokens.append(_tokens(rows[-1]))
+            columns["id"].append(pid)
+            for key in KEPT:
+                columns[key].append(meta.get(key) or (0 if key in ("date_num", WRITTEN) else ""))
+            tokens.append(_tokens(text, meta))
         bm25 = bm25s.BM25()
         bm25.index(tokens, show_progress=False)
         meta = {"collection": collection, "passages": seen[0], "generation": seen[1], "since": started - SLACK_MS,
                 "avgdl": float(np.mean([len(t) for t in tokens])) if tokens else 1.0}
-        base = _Base(bm25, rows, meta)
+        base = _Base(bm25, columns, meta)
         self._save(base)
         return base
 
@@ -214,16 +228,17 @@ class BM25Index:
             return None
 
     def _load(self) -> _Base | None:
-        """The base kept in the cache directory, or None (and a warning) when it is damaged."""
+        """The base kept in the cache directory (its score matrix memory-mapped), or None (and a
+        warning) when it is damaged."""
         cache = self.cache_dir
         try:
             meta = json.loads((cache / _META).read_text())
-            rows = json.loads((cache / "rows.json").read_text())
-            bm25 = bm25s.BM25.load(str(cache))
+            columns = json.loads((cache / "columns.json").read_text())
+            bm25 = bm25s.BM25.load(str(cache), mmap=True)
             if not {"collection", "passages", "generation", "since", "avgdl"} <= meta.keys() \
-                    or len(rows) != bm25.scores["num_docs"]:
+                    or {len(v) for v in columns.values()} != {bm25.scores["num_docs"]}:
                 raise ValueError("it does not match its passages")
-            return _Base(bm25, rows, meta)
+            return _Base(bm25, columns, meta)
         except (OSError, ValueError, KeyError) as err:
             log.warning("the BM25 cache in %s is damaged (%s); rebuilding it", cache, err)
             return None
@@ -236,7 +251,7 @@ class BM25Index:
             cache.parent.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(dir=cache.parent))
             base.bm25.save(str(staging), show_progress=False)
-            (staging / "rows.json").write_text(json.dumps(base.rows, ensure_ascii=False))
+            (staging / "columns.json").write_text(json.dumps(base.columns, ensure_ascii=False))
             (staging / _META).write_text(json.dumps(base.meta))
             shutil.rmtree(cache, ignore_errors=True)
             staging.rename(cache)  # all or nothing: a reader never sees half a cache

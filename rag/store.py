@@ -145,21 +145,23 @@ class Store:
             offset += PAGE
 
     def indexed_articles(self) -> dict[str, IndexedArticle]:
-        """Every article in the index with its content hash, read from the passages' metadata."""
-        found: dict[str, IndexedArticle] = {}
-        hashes: dict[str, set[str]] = {}
+        """Every article in the index with its content hash: read from each article's first passage, with
+        the passages counted by id only. Reading every passage's metadata costs Chroma about 0.2 ms a
+        passage (20 s at 100k passages); its first passages and the bare ids cost about a tenth of that.
+        An article whose passages are not all there (an interrupted write) has an empty hash: it counts
+        as changed. Passage ids are ``{article_id}-{chunk}`` (ingest's splitter makes them so)."""
         counts: dict[str, int] = {}
-        for _, _, meta in self.passages(include=["metadatas"]):
-            aid = str(meta.get("article_id", ""))
-            hashes.setdefault(aid, set()).add(str(meta.get("content_hash", "")))
+        for pid, _, _ in self.passages(include=[]):
+            aid = pid.rsplit("-", 1)[0]
             counts[aid] = counts.get(aid, 0) + 1
-            found[aid] = IndexedArticle(aid, "", str(meta.get("path", "")), int(meta.get("passages", 0)))
         result = {}
-        for aid, art in found.items():
-            # An article whose passages disagree (an interrupted write) counts as changed.
-            complete = len(hashes[aid]) == 1 and counts[aid] == art.passages
-            content_hash = next(iter(hashes[aid])) if complete else ""
-            result[aid] = IndexedArticle(aid, content_hash, art.path, counts[aid])
+        for meta in self.first_passages():
+            aid = str(meta.get("article_id", ""))
+            complete = counts.get(aid, 0) == int(meta.get("passages", 0))
+            result[aid] = IndexedArticle(aid, str(meta.get("content_hash", "")) if complete else "",
+                                         str(meta.get("path", "")), counts.get(aid, 0))
+        for aid, count in counts.items():  # passages without their first one: a write cut short
+            result.setdefault(aid, IndexedArticle(aid, "", "", count))
         return result
 
     def first_passages(self) -> list[dict]:

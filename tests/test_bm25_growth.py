@@ -41,7 +41,7 @@ def test_an_edit_and_a_new_article_are_found_without_rebuilding_the_base(grown, 
     report = grown.ingest()
     assert len(report.updated) == 1 and len(report.added) == 1
     assert "Zebedee Quill" in grown.ask(WINNER).text
-    assert not any("Amos" in h.text for h in grown.retriever.bm25.search("Amos Kiprop", 10))  # masked
+    assert not grown.retriever.bm25.search("Amos Kiprop", 10)  # the replaced base passage is masked
     top = grown.retriever.bm25.search("Pavla Hruba Ostrava", 3)[0]
     assert top.metadata["title"] == "Flood barrier holds in Ostrava"
     again = Assistant(settings)  # a new process: the kept base, and the segment read from Chroma

@@ -163,12 +163,12 @@ def test_a_damaged_bm25_cache_is_rebuilt_and_says_so_in_the_log(settings, caplog
     bot.ingest()
     assert "Amos Kiprop" in bot.ask("Who won the men's race at the Riverton marathon?").text
     cache = settings.data_dir / "bm25" / settings.collection
-    (cache / "rows.json").write_text("{not json")
+    (cache / "columns.json").write_text("{not json")
     with caplog.at_level("WARNING", logger="rag.bm25"):
         again = Assistant(settings)
         assert "Amos Kiprop" in again.ask("Who won the men's race at the Riverton marathon?").text
     assert "damaged" in caplog.text and "rebuilding" in caplog.text
-    assert json.loads((cache / "rows.json").read_text())  # written anew
+    assert json.loads((cache / "columns.json").read_text())  # written anew
 
 
 def test_splitting_and_writing_run_beside_the_model(settings, monkeypatch):
