@@ -26,7 +26,7 @@ from rag.embeddings import MiniLMEmbedding
 from rag.errors import InputError
 from rag.passages import Passage
 from rag.store import Store
-from rag.text import coverage, terms
+from rag.text import coverage
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,6 @@ class Retriever:
         self.mode = mode
         self.candidates = candidates  # how deep each ranking is read before fusion (at least top_k)
         self.bm25 = BM25Index(store, cache_dir)
-        self.stage = SecondStage()
         self._index = None
 
     def retrieve(self, query: str, top_k: int, date_from: str = "", date_to: str = "",
@@ -88,7 +87,7 @@ class Retriever:
             dates = {p.id: p.date for p in dense} | {h.passage_id: str(h.metadata.get("date", "")) for h in sparse}
             rankings.append(time_ranking(fuse(rankings, weights), dates, prior))
             weights.append(prior.weight)
-        order = self.stage.rerank(query, fused(rankings, weights), _candidates(dense, sparse), top_k)
+        order = fuse(rankings, weights)[:top_k]
         found = {p.id: p for p in dense}
         extra = [hit for hit in sparse if hit.passage_id in order and hit.passage_id not in found]
         found.update(self._with_cosine(extra, vector))
@@ -134,72 +133,14 @@ class RelevanceGate:
         return [p for p in passages if p.score >= self.min_score or coverage(query, p.text) >= self.min_coverage]
 
 
-def fused(rankings: list[list[str]], weights: list[float] | None = None, k: float = 60.0) -> dict[str, float]:
-    """Reciprocal rank fusion: each id's weighted sum of 1 / (k + rank) over the rankings, best first
-    (ties keep first-seen order)."""
+def fuse(rankings: list[list[str]], weights: list[float] | None = None, k: float = 60.0) -> list[str]:
+    """Reciprocal rank fusion: ids by the weighted sum of 1 / (k + rank) over the rankings; ties keep
+    first-seen order."""
     scores: dict[str, float] = {}
     for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, item in enumerate(ranking):
             scores[item] = scores.get(item, 0.0) + weight / (k + rank + 1)
-    return dict(sorted(scores.items(), key=lambda kv: kv[1], reverse=True))
-
-
-def fuse(rankings: list[list[str]], weights: list[float] | None = None, k: float = 60.0) -> list[str]:
-    """The ids of ``fused``, best first."""
-    return list(fused(rankings, weights, k))
-
-
-@dataclass(frozen=True)
-class Candidate:
-    article_id: str
-    title: str
-
-
-def _candidates(dense: list[Passage], sparse: list[Hit]) -> dict[str, Candidate]:
-    found = {h.passage_id: Candidate(str(h.metadata.get("article_id", "")), str(h.metadata.get("title", "")))
-             for h in sparse}
-    return found | {p.id: Candidate(p.article_id, p.title) for p in dense}
-
-
-@dataclass(frozen=True)
-class SecondStage:
-    """Re-ranks the fused candidates with what the first rankings miss, each a ranking fused again:
-    ``title``, the share of the query's words in the article's title (a headline says what an article
-    is about); ``article``, the summed fused score of the article's candidates (several passages of one
-    article agreeing). ``per_article`` caps one article's passages in the top_k (0: no cap); the rest
-    follow, so the list still fills. Each weight's gain was measured on RealTime QA dev."""
-
-    title: float = 0.0
-    article: float = 0.0
-    per_article: int = 0
-
-    def rerank(self, query: str, scores: dict[str, float], candidates: dict[str, Candidate],
-               top_k: int) -> list[str]:
-        order = list(scores)
-        if self.title or self.article:
-            rankings, weights = [order], [1.0]
-            if self.title:
-                words = set(terms(query))
-                share = {pid: len(words & set(terms(candidates[pid].title))) / len(words) if words else 0.0
-                         for pid in order}
-                rankings.append(sorted((pid for pid in order if share[pid] > 0), key=lambda pid: -share[pid]))
-                weights.append(self.title)
-            if self.article:
-                total: dict[str, float] = {}
-                for pid in order:
-                    total[candidates[pid].article_id] = total.get(candidates[pid].article_id, 0.0) + scores[pid]
-                rankings.append(sorted(order, key=lambda pid: -total[candidates[pid].article_id]))
-                weights.append(self.article)
-            order = fuse(rankings, weights)
-        if self.per_article:
-            seen: dict[str, int] = {}
-            kept, later = [], []
-            for pid in order:
-                aid = candidates[pid].article_id
-                seen[aid] = seen.get(aid, 0) + 1
-                (kept if seen[aid] <= self.per_article else later).append(pid)
-            order = kept + later
-        return order[:top_k]
+    return sorted(scores, key=lambda item: scores[item], reverse=True)
 
 
 def time_ranking(order: list[str], dates: dict[str, str], prior: TimePrior) -> list[str]:
