@@ -133,6 +133,16 @@ def change(bot: Assistant, corpus: Path, env: dict) -> dict:
             "other process's first BM25 search (s)": round(float(other[0]), 2), "found there": other[1] == "True"}
 
 
+def latency(call, questions: list[str]) -> str:
+    """p50 / p95 of ``call(question)`` over the questions, in ms."""
+    took = []
+    for question in questions:
+        started = time.perf_counter()
+        call(question)
+        took.append(time.perf_counter() - started)
+    return f"{statistics.median(took) * 1000:.1f} / {percentile(took, 0.95) * 1000:.1f}"
+
+
 def measure(size: int, data_dir: Path, source: Path, meta: dict, rows: list, questions: list[str],
             collection: str) -> dict:
     figures: dict[str, object] = {"passages": size}
@@ -149,18 +159,8 @@ def measure(size: int, data_dir: Path, source: Path, meta: dict, rows: list, que
     BM25Index(bot.store, settings.data_dir / "bm25" / collection).refresh()
     figures["BM25 load (s)"] = round(time.perf_counter() - started, 2)
     bot.ask(questions[0])  # warm
-    took = []
-    for question in questions:
-        started = time.perf_counter()
-        bot.retrieve(question)
-        took.append(time.perf_counter() - started)
-    figures["retrieval p50 / p95 (ms)"] = f"{statistics.median(took) * 1000:.1f} / {percentile(took, 0.95) * 1000:.1f}"
-    took = []
-    for question in questions:
-        started = time.perf_counter()
-        bot.ask(question)
-        took.append(time.perf_counter() - started)
-    figures["ask p50 / p95 (ms)"] = f"{statistics.median(took) * 1000:.1f} / {percentile(took, 0.95) * 1000:.1f}"
+    figures["retrieval p50 / p95 (ms)"] = latency(bot.retrieve, questions)
+    figures["ask p50 / p95 (ms)"] = latency(bot.ask, questions)
     figures["cold `rag ask` process (s)"] = round(min(cold_ask(env, q) for q in questions[:3]), 2)
     figures["`rag serve` peak RSS after 20 questions (MB)"] = round(peak_rss_of_serve(env, questions[:20]))
     figures["index on disk (MB)"] = round(sum(p.stat().st_size for p in data_dir.rglob("*") if p.is_file()) / 2**20)
