@@ -26,6 +26,7 @@ def test_the_int8_graph_multiplies_in_int8_and_agrees_with_the_shipped_model(set
     graph = onnx.load_from_string(int8_graph(tmp_path / "models"))
     ops = [node.op_type for node in graph.graph.node]
     assert ops.count("MatMulInteger") == 36  # every weight product of the 6 layers (6 per layer)
+    assert "IsNaN" not in ops and ops.count("Where") == 1  # the softmax guards dropped; the mask's Where stays
     weights = {init.name for init in graph.graph.initializer}
     fp32_products = [n for n in graph.graph.node if n.op_type == "MatMul" and set(n.input) & weights]
     assert not fp32_products  # what stays fp32 is attention's activation x activation products
