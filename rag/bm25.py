@@ -78,6 +78,15 @@ class _Base:
     def metadata(self, i: int) -> dict:
         return {key: self.columns[key][i] for key in KEPT}
 
+    def admitted(self, admit: Callable[[dict], bool]) -> np.ndarray:
+        """1.0 for each passage whose metadata ``admit`` admits. It is asked once per article (a scope is
+        about articles and sources, which an article's passages share): at 100k passages, once per
+        passage made a scoped search 4x slower than an unscoped one."""
+        verdict: dict[str, bool] = {}
+        articles = self.columns["article_id"]
+        return np.array([verdict[a] if a in verdict else verdict.setdefault(a, admit(self.metadata(i)))
+                         for i, a in enumerate(articles)], dtype=np.float64)
+
 
 class _Segment:
     """The passages written since the base, with their postings, scored with the base's statistics."""
@@ -142,7 +151,7 @@ class BM25Index:
             mask = mask * ((base.date_nums >= low) & (base.date_nums <= high))
             seg_mask = seg_mask * ((segment.date_nums >= low) & (segment.date_nums <= high))
         if admit is not None:
-            mask = mask * np.array([admit(base.metadata(i)) for i in range(len(base.ids))])
+            mask = mask * base.admitted(admit)
             seg_mask = seg_mask * np.array([admit(r["metadata"]) for r in segment.rows])
         hits: list[Hit] = []
         if mask.any():
