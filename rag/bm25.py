@@ -183,11 +183,12 @@ class BM25Index:
         the segment of what was written since; a segment grown past ``merge_at`` is merged (a new base)."""
         collection = str(self.store.collection().id)
         base = self._state.base if self._state else None
+        if base and base.meta["collection"] != collection:  # `--rebuild` made a new collection
+            base = None
         cached = self._cached_meta()
-        if cached and cached.get("collection") == collection and (
-                base is None or base.meta["collection"] != collection or cached["since"] > base.meta["since"]):
+        if cached and cached.get("collection") == collection and (base is None or cached["since"] > base.meta["since"]):
             base = self._load() or base  # a newer base that another process (or an earlier one) built
-        if base is None or base.meta["collection"] != collection:  # none yet, or `--rebuild` made a new one
+        if base is None:
             base = self._build(collection)
         state = self._with_segment(base, seen)
         if len(state.segment.rows) > merge_at(len(base.ids)):
