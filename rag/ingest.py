@@ -104,9 +104,7 @@ def ingest(
     """Index the articles of a folder or file; articles of that folder no longer there are removed.
     ``loaded``: the folder as already read (by ``rag.workers``), so it is not read twice."""
     started = time.perf_counter()
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path} does not exist: give a folder or file of articles")
+    path = existing(path)
     if loaded is None:
         loaded = corpus.load(path, settings.max_file_mb)
     if rebuild:
@@ -116,6 +114,14 @@ def ingest(
                     gone=lambda known: _is_under(known.path, root), on_passages=on_passages)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def existing(path: Path | str) -> Path:
+    """``path`` as a Path, or a one-line error when there is nothing there to ingest."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path} does not exist: give a folder or file of articles")
+    return path
 
 
 def upsert(

@@ -20,7 +20,7 @@ from pathlib import Path
 from rag import corpus
 from rag.embeddings import MiniLMEmbedding
 from rag.errors import InputError, RagError
-from rag.ingest import IngestReport, ingest, upsert
+from rag.ingest import IngestReport, existing, ingest, upsert
 from rag.settings import Settings
 from rag.store import Store
 
@@ -50,9 +50,7 @@ def ingest_in_workers(path: Path, settings: Settings, store: Store, embed_model:
     if not settings.chroma_host:
         raise InputError("--workers needs a Chroma server (set RAG_CHROMA_HOST and start `chroma run`):"
                          " a local index takes one writer")
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path} does not exist: give a folder or file of articles")
+    path = existing(path)
     loaded = corpus.load(path, settings.max_file_mb)
     if rebuild:
         store.drop()
