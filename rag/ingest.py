@@ -9,7 +9,6 @@ same deterministic ids); an article gone from the ingested folder loses its pass
 from __future__ import annotations
 
 import contextvars
-import os
 import queue
 import threading
 import time
@@ -26,7 +25,7 @@ from rag.embeddings import MiniLMEmbedding
 from rag.errors import InputError
 from rag.settings import Settings
 from rag.sources.documents import page_map, page_of
-from rag.store import WRITTEN, IndexedArticle, Store
+from rag.store import FOLDERS, WRITTEN, Store, folders
 
 Progress = Callable[[int, int], None]  # (articles done, articles to write)
 # on_passages(passages written so far): for a rate in passages/s beside the articles' bar
@@ -86,7 +85,7 @@ def to_document(article: corpus.Article) -> Document:
         "content_hash": article.content_hash,
     }
     hidden = [key for key in metadata if key not in SHOWN_TO_MODELS] + ["passages", "chunk", "page", "page_map",
-                                                                        WRITTEN]
+                                                                        WRITTEN, FOLDERS]
     return Document(id_=article.id, text=article.text, metadata=metadata,
                     excluded_embed_metadata_keys=hidden, excluded_llm_metadata_keys=hidden)
 
@@ -109,9 +108,8 @@ def ingest(
         loaded = corpus.load(path, settings.max_file_mb)
     if rebuild:
         store.drop()
-    root = path.resolve()
     report = upsert(loaded, settings, store, embed_model, on_progress,
-                    gone=lambda known: _is_under(known.path, root), on_passages=on_passages)
+                    under=corpus.shown(path.resolve()), on_passages=on_passages)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -130,12 +128,12 @@ def upsert(
     store: Store,
     embed_model: MiniLMEmbedding,
     on_progress: Progress | None = None,
-    gone: Callable[[IndexedArticle], bool] = lambda known: False,
+    under: str | None = None,
     remove: Iterable[str] = (),
     on_passages: Callable[[int], None] | None = None,
 ) -> IngestReport:
-    """Write the loaded articles that are new or changed; delete the indexed ones ``gone`` picks (those
-    of an ingested folder that the folder no longer holds) and the ids in ``remove``.
+    """Write the loaded articles that are new or changed; delete the indexed ones whose file is
+    ``under`` the ingested folder (as stored) but that it no longer holds, and the ids in ``remove``.
 
     The one door into the index for every source: files, web pages, feeds."""
     started = time.perf_counter()
@@ -148,11 +146,11 @@ def upsert(
         else:
             articles[article.id] = article
 
-    indexed = store.indexed_articles(check=articles)
+    remove = set(remove)
+    indexed = store.indexed_articles(check=[*articles, *remove], under=under)
     to_write = [a for a in articles.values()
                 if a.id not in indexed or indexed[a.id].content_hash != a.content_hash]
-    removed = {aid for aid, known in indexed.items() if aid not in articles and gone(known)}
-    removed |= {aid for aid in remove if aid in indexed and aid not in articles}
+    removed = {aid for aid in indexed if aid not in articles and (aid in remove or under is not None)}
     report.unchanged = len(articles) - len(to_write)
 
     try:
@@ -247,6 +245,8 @@ def _passages(split: SentenceSplitter, group: list[corpus.Article]) -> list:
         starts = by_id[aid].page_starts
         node.metadata["page"] = page_of(starts, node.start_char_idx, node.end_char_idx)
         node.metadata["page_map"] = page_map(starts, node.start_char_idx, node.end_char_idx)
+        if node.metadata["chunk"] == 0 and (found := folders(node.metadata["path"])):
+            node.metadata[FOLDERS] = found  # how an ingest of a folder finds what left it
     for node in nodes:
         node.metadata["passages"] = per_article[node.metadata["article_id"]]
     return nodes
@@ -290,9 +290,3 @@ def _groups(articles: list[corpus.Article]):
     if group:
         yield group
 
-
-def _is_under(path: str, root: Path) -> bool:
-    """``path`` is ``root`` or inside it (compared as strings: run for every indexed article, and at
-    10k articles pathlib's parents took 0.4 s)."""
-    top = corpus.shown(root)  # as article paths are stored
-    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)

@@ -7,6 +7,7 @@ error that says how to rebuild, never silent garbage. Chroma's own embedding fun
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
@@ -37,6 +38,8 @@ STORE_ERRORS = (ChromaError, sqlite3.Error, httpx.HTTPError, ConnectionError)
 PAGE = 5000  # passages per Chroma read
 GENERATION = "generation"  # collection metadata: changes with every write
 WRITTEN = "written"  # passage metadata: when it was written (ms since the epoch), for the BM25 segment
+FOLDERS = "folders"  # first-passage metadata: the folders the article's file is in, for `under` below
+FOLDERS_KEPT = "folders_kept"  # collection metadata: every first passage has FOLDERS (made since it existed)
 
 
 class Store:
@@ -98,7 +101,8 @@ class Store:
         collection = self.call(
             self.client.get_or_create_collection,
             name=self.settings.collection,
-            metadata={"hnsw:space": "cosine", "embed_model": self.model_id, "embed_dim": self.dimension},
+            metadata={"hnsw:space": "cosine", "embed_model": self.model_id, "embed_dim": self.dimension,
+                      FOLDERS_KEPT: True},  # kept as it was when the collection exists already
             embedding_function=None,
         )
         built_with = (collection.metadata or {}).get("embed_model")
@@ -123,7 +127,11 @@ class Store:
         return (found.metadata or {}).get("embed_model")
 
     def vector_store(self, create: bool = False) -> ChromaVectorStore:
-        return ChromaVectorStore(chroma_collection=self.collection(create=create))
+        vector_store = ChromaVectorStore(chroma_collection=self.collection(create=create))
+        # A first passage's FOLDERS is a list: Chroma takes lists of scalars, llama-index's check for flat
+        # metadata does not know it (its constructor does not take the flag)
+        vector_store.flat_metadata = False
+        return vector_store
 
     def count(self) -> int:
         if self._collection is None and not self.exists():  # no listing of collections once open
@@ -144,14 +152,17 @@ class Store:
                 return
             offset += PAGE
 
-    def indexed_articles(self, check: Iterable[str] | None = None) -> dict[str, IndexedArticle]:
-        """Every article in the index with its content hash, read from each article's first passage.
+    def indexed_articles(self, check: Iterable[str] | None = None, under: str | None = None
+                         ) -> dict[str, IndexedArticle]:
+        """The articles in the index with their content hash, read from each article's first passage:
+        every one, or with ``check`` only those and the ones whose file is ``under`` a folder (what an
+        ingest of that folder compares and may remove).
 
         Reading every passage's metadata costs Chroma about 0.2 ms a passage (20 s at 100k passages), so
-        an article's passages are counted by their bare ids, and with ``check`` only for those articles
-        (the ones an ingest is about to compare), the rest taken as their first passage says. An article
-        whose passages are not all there (an interrupted write) has an empty hash: it counts as changed.
-        Passage ids are ``{article_id}-{chunk}`` (ingest's splitter makes them so)."""
+        an article's passages are counted by their bare ids, and with ``check`` only for those articles,
+        the rest taken as their first passage says. An article whose passages are not all there (an
+        interrupted write) has an empty hash: it counts as changed. Passage ids are
+        ``{article_id}-{chunk}`` (ingest's splitter makes them so)."""
         counts: dict[str, int] = {}
         if check is None:
             found = (pid for pid, _, _ in self.passages(include=[]))
@@ -163,7 +174,7 @@ class Store:
             aid = pid.rsplit("-", 1)[0]
             counts[aid] = counts.get(aid, 0) + 1
         result = {}
-        for meta in self.first_passages():
+        for meta in self._first_passages(check, under):
             aid, passages = str(meta.get("article_id", "")), int(meta.get("passages", 0))
             count = counts.get(aid, 0) if check is None or aid in counts else passages
             result[aid] = IndexedArticle(aid, str(meta.get("content_hash", "")) if count == passages else "",
@@ -175,6 +186,42 @@ class Store:
     def first_passages(self) -> list[dict]:
         """The metadata of every article's first passage: one row per article, without reading the rest."""
         return [meta for _, _, meta in self.passages(include=["metadatas"], where={"chunk": 0})]
+
+    def _first_passages(self, check: Iterable[str] | None, under: str | None) -> Iterator[dict]:
+        """First passages of the ``check`` articles and of those under a folder, each once; all of them
+        without ``check``. The folder is one query on FOLDERS; an index made before FOLDERS existed is
+        listed whole once, and its first passages get FOLDERS so the next time is one query too."""
+        if check is None:
+            yield from self.first_passages()
+            return
+        seen: set[str] = set()
+        wanted = sorted(set(check))
+        for start in range(0, len(wanted), 500):
+            where = {"$and": [{"chunk": 0}, {"article_id": {"$in": wanted[start:start + 500]}}]}
+            for pid, _, meta in self.passages(include=["metadatas"], where=where):
+                seen.add(pid)
+                yield meta
+        if under is None or not self.exists():
+            return
+        if (self.collection().metadata or {}).get(FOLDERS_KEPT):
+            rows = self.passages(include=["metadatas"], where={"$and": [{"chunk": 0}, {FOLDERS: {"$contains": under}}]})
+        else:
+            rows = list(self.passages(include=["metadatas"], where={"chunk": 0}))
+            self._keep_folders(rows)
+        for pid, _, meta in rows:
+            if pid not in seen and under in folders(str(meta.get("path", ""))):
+                yield meta
+
+    def _keep_folders(self, rows: list[tuple[str, str, dict]]) -> None:
+        """Give every first passage its FOLDERS (an index made before they existed), then mark it so."""
+        collection = self.collection()
+        missing = [(pid, found) for pid, _, meta in rows
+                   if FOLDERS not in meta and (found := folders(str(meta.get("path", ""))))]
+        for start in range(0, len(missing), PAGE):
+            page = missing[start:start + PAGE]
+            self.call(collection.update, ids=[pid for pid, _ in page], metadatas=[{FOLDERS: f} for _, f in page])
+        kept = {k: v for k, v in (collection.metadata or {}).items() if not k.startswith("hnsw:")}
+        self.call(collection.modify, metadata={**kept, FOLDERS_KEPT: True})
 
     def delete_articles(self, article_ids: list[str]) -> None:
         collection = self.collection()
@@ -214,6 +261,15 @@ class Store:
                                    " running") from err
             raise IndexUnusableError(f"the index in {self.where} failed ({_first_line(err)}); move it"
                                      " away and run `rag ingest` again") from err
+
+
+def folders(path: str) -> list[str]:
+    """Every folder a stored article path is in, and the path itself: the ``under`` values that find it.
+    Compared as strings, as the path is stored (a JSONL record's path is ``file:line``); none for a URL."""
+    if not os.path.isabs(path):
+        return []
+    cuts = [i for i, char in enumerate(path) if char == os.sep]
+    return sorted({path[:i] or os.sep for i in cuts} | {path})
 
 
 def _first_line(err: BaseException) -> str:

@@ -6,6 +6,7 @@ import pytest
 
 from rag import Assistant, Settings
 from rag.errors import IndexMissingError, IndexUnusableError, InputError
+from rag.store import FOLDERS, FOLDERS_KEPT, Store
 
 
 def passages_by_article(bot: Assistant) -> dict[str, list[str]]:
@@ -70,6 +71,49 @@ def test_ingesting_one_file_leaves_the_other_articles_alone(settings, tmp_path):
     report = bot.ingest(extra)
     assert len(report.added) == 1 and report.removed == []
     assert len(passages_by_article(bot)) == 6
+
+
+def test_an_ingest_of_a_folder_reads_only_that_folder_and_removes_only_what_left_it(settings, monkeypatch):
+    bot = Assistant(settings)
+    bot.ingest()
+    for name in ("news", "news-extra", "news/world"):
+        (settings.corpus_dir / name).mkdir()
+    (settings.corpus_dir / "news" / "strike.md").write_text("# Dockers strike\nDockers walked out on Monday.\n")
+    (settings.corpus_dir / "news" / "world" / "vote.md").write_text("# Council votes\nThe council voted 9 to 4.\n")
+    (settings.corpus_dir / "news-extra" / "fair.md").write_text("# Book fair opens\nThe fair drew 40,000 people.\n")
+    bot.ingest()
+    (settings.corpus_dir / "news" / "world" / "vote.md").unlink()
+
+    # what is compared comes from Chroma's folder query, not from a listing of every article in the index
+    monkeypatch.setattr(Store, "first_passages", lambda self: pytest.fail("listed the whole index"))
+    report = bot.ingest(settings.corpus_dir / "news")
+    assert report.unchanged == 1 and report.added == []
+    assert len(report.removed) == 1 and report.removed[0].endswith("vote.md")
+    monkeypatch.undo()
+    titles = set(passages_by_article(bot))
+    assert "Book fair opens" in titles and "Dockers strike" in titles  # "news-extra" is not under "news"
+    assert "Council votes" not in titles and len(titles) == 7
+
+
+def test_an_index_made_before_folders_were_kept_still_loses_what_left_and_is_upgraded(settings):
+    bot = Assistant(settings)
+    bot.ingest()
+    collection = bot.store.collection()
+    firsts = collection.get(where={"chunk": 0}, include=["metadatas"])
+    collection.update(ids=firsts["ids"], metadatas=[{FOLDERS: None} for _ in firsts["ids"]])  # None deletes
+    collection.modify(metadata={k: v for k, v in collection.metadata.items()
+                                if k != FOLDERS_KEPT and not k.startswith("hnsw:")})
+    assert all(FOLDERS not in m for m in collection.get(where={"chunk": 0}, include=["metadatas"])["metadatas"])
+    (settings.corpus_dir / "mars-rover.html").unlink()
+
+    old = Assistant(settings)
+    report = old.ingest()
+    assert len(report.removed) == 1 and report.removed[0].endswith("mars-rover.html")
+    assert report.unchanged == 4
+    collection = old.store.collection()
+    assert collection.metadata.get(FOLDERS_KEPT)
+    kept = collection.get(where={"chunk": 0}, include=["metadatas"])["metadatas"]
+    assert kept and all(str(settings.corpus_dir.resolve()) in m[FOLDERS] for m in kept)
 
 
 def test_a_bad_file_is_reported_and_nothing_already_indexed_is_lost(settings):
