@@ -34,6 +34,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from rag import Assistant, Settings
 from rag.bm25 import BM25Index
+from rag.store import FOLDERS, FOLDERS_KEPT, folders
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_core import percentile
@@ -63,7 +64,7 @@ def make_index(data_dir: Path, collection: str, meta: dict, rows: list, size: in
     """An index of ``size`` passages from the source's rows (copies past its end); seconds taken."""
     started = time.perf_counter()
     client = chromadb.PersistentClient(path=str(data_dir), settings=ChromaSettings(anonymized_telemetry=False))
-    keep = {k: v for k, v in meta.items() if k != "generation"}
+    keep = {k: v for k, v in meta.items() if k != "generation"} | {FOLDERS_KEPT: True}
     col = client.create_collection(collection, metadata=keep, embedding_function=None)
     batch: list = []
     for n in range(size):
@@ -72,6 +73,8 @@ def make_index(data_dir: Path, collection: str, meta: dict, rows: list, size: in
         if copy:  # the same text as a new article: new ids, and a path of its own
             m = {**m, "article_id": f"{m['article_id']}~{copy}", "path": f"{m.get('path', '')}~{copy}"}
             pid = f"{pid}~{copy}"
+        if m.get("chunk") == 0 and (found := folders(str(m.get("path", "")))):
+            m = {**m, FOLDERS: found}  # as `rag ingest` writes a first passage (the source may predate it)
         batch.append((pid, vector, text, m))
         if len(batch) == 2000 or n == size - 1:
             ids, vecs, docs, metas = zip(*batch, strict=True)
