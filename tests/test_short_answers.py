@@ -47,6 +47,28 @@ def test_the_span_is_of_the_asked_kind_and_new_to_the_question(question, sentenc
     assert spans.short_answer(question, sentence) == short
 
 
+@pytest.mark.parametrize("question,sentence,short", [
+    ("Who won the 2010 World Cup?", "Spain beat the Netherlands 1-0 in Johannesburg to win the 2010 World Cup.",
+     "Spain"),  # the subject of the verb that "to win" completes, not the nearest name
+    ("Which company acquired Instagram?",
+     "Instagram, the photo app founded by Kevin Systrom, was acquired by Facebook in 2012.", "Facebook"),
+    ("Who was awarded the 2019 Nobel Prize in Literature?", "The Swedish Academy said on Thursday that the 2019 "
+     "Nobel Prize in Literature was awarded to the Austrian writer Peter Handke, not to Olga Tokarczuk's rival.",
+     "Peter Handke"),
+    ("Who was named the 2021 National Teacher of the Year?", "Dr. Jill Biden said Juliana Urtubey, a teacher from "
+     "Las Vegas, has been named the 2021 National Teacher of the Year.", "Juliana Urtubey"),
+    ("Who is the director of Bohemian Rhapsody?",
+     "Rami Malek starred in Bohemian Rhapsody, whose director, Bryan Singer, was fired during filming.",
+     "Bryan Singer"),  # the one the sentence calls director
+    ("Who won the men's singles title at the 2021 Australian Open?", "Novak Djokovic beat Daniil Medvedev in "
+     "straight sets to win the men's singles title at the 2021 Australian Open.", "Novak Djokovic"),
+    ("Who directed Avatar?", "Avatar, directed, written and produced by James Cameron, starred Sam Worthington.",
+     "James Cameron"),
+])
+def test_the_span_that_plays_the_asked_part_wins_over_the_nearest_one(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short
+
+
 def test_the_question_names_and_figures_are_what_a_passage_must_hold():
     assert extractive.specific_terms("Who won the World Cup Final in 2014?") == {"world", "cup", "final", "2014"}
     assert extractive.specific_terms("How do I bake bread?") == set()

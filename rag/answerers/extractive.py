@@ -162,10 +162,11 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
             passing.append((number, sentence, words, float(sem)))
     # Only the sentences that answer are parsed for their span (spaCy costs a few ms a sentence).
     kind = spans.asked_for(question)
-    docs = spans.parse([p[1] for p in passing]) if kind is not None and passing else [None] * len(passing)
+    question_doc, *docs = spans.parse([question] + [p[1] for p in passing]) if kind is not None and passing \
+        else [None] * (len(passing) + 1)
     scored = []
     for (number, sentence, words, sem), doc in zip(passing, docs, strict=True):
-        short = spans.short_answer(question, sentence, doc) if doc is not None else ""
+        short = spans.short_answer(question, sentence, doc, question_doc) if doc is not None else ""
         typed = ANSWER_TYPE_BONUS if short else 0.0  # it names a thing of the asked kind
         score = 0.45 * sem + 0.45 * lexical(words) + 0.1 * passages[number - 1].score + form(sentence, words) + typed
         scored.append((score, number, sentence, words, short))

