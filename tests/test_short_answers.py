@@ -27,9 +27,49 @@ def test_the_question_says_what_kind_of_span_answers_it(question, labels, unit):
 
 
 @pytest.mark.parametrize("question", ["What did China do?", "Who is Dorothy Shea?", "Why did he get the screening?",
-                                      "Carlos Alcaraz won the U.S. Open and became the first:"])
+                                      "Revered actor Philip Baker Hall died. He was in all of these movies except:"])
 def test_a_question_that_asks_for_a_description_has_no_span_kind(question):
     assert spans.asked_for(question) is None
+
+
+@pytest.mark.parametrize("question,phrase", [
+    ("Carlos Alcaraz won the U.S. Open and became the first:", True),
+    ("The Supreme Court sided with Joe Kennedy, a football coach who:", True),  # "who" is relative here
+    ("Governors called on him to ditch plans for what?", True),
+    ("Uber announced this week the return of which feature?", True),  # a kind no name has: any phrase
+    ("Dozens were missing after severe flooding in which state?", False),  # a place, where the gap is
+])
+def test_a_question_that_ends_on_its_gap_is_a_blank_to_fill(question, phrase):
+    asked = spans.asked_for(question)
+    assert asked is not None and asked.blank and asked.phrase == phrase
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("Governors sent a letter to President Joe Biden, calling on him to ditch plans for what?",
+     "Twenty-two Republican governors sent a letter urging Biden to ditch plans for student loan forgiveness.",
+     "student loan forgiveness"),  # the object of "for"
+    ("A fire in Springville, Utah, was started by a man who was trying to:",
+     "The fire was started by a man who was trying to burn a spider with a lighter, officials said.",
+     "burn a spider"),  # the verb after "to" with its object, not its "with ..."
+    ("NASA crashed a spacecraft into what?", "NASA crashed a spacecraft into an asteroid on Monday.",
+     "an asteroid"),  # the noun phrase, not where or when
+    ("The Supreme Court sided with Joe Kennedy, a high school football coach who:",
+     "Joe Kennedy, a high school football coach who prayed on the field after games, won his case.",
+     "prayed on the field"),
+    ("Beyoncé released a new song this week, titled:", 'Beyoncé released a new song titled "Break My Soul" on Monday.',
+     "Break My Soul"),  # the words before the gap stop at the comma
+    ("Chinese researchers say the Sky Eye radio telescope may have picked up:",
+     "The giant Sky Eye telescope may have picked up alien signals, Chinese researchers said.", "alien signals"),
+    ("Elon Musk said it was time for Donald Trump to do what?",
+     "Musk said it was time for Trump to sail into the sunset.", "sail into the sunset"),  # "do what": what he is to do
+    ("The sprinter was disqualified for leaving the blocks too quickly by:",
+     "She left the blocks too quickly by one-thousandth of a second, the judges ruled.", "one-thousandth of a second"),
+    ("At least 8 people were unaccounted for after severe flooding in which state?",
+     "Dozens were missing after the floods in Kentucky, officials in Virginia said.", "Kentucky"),  # no gap match
+    ("NASA crashed a spacecraft into what?", "The spacecraft was launched from California last year.", ""),
+])
+def test_the_gap_is_filled_by_the_phrase_after_the_questions_own_words(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short
 
 
 @pytest.mark.parametrize("question,sentence,short", [

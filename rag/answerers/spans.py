@@ -78,16 +78,25 @@ class Asked:
     unit: str = ""
     count: int = 1
     rest: str = ""  # the question after its wh-phrase: "vetoed the amendments" in "Who vetoed the amendments?"
+    blank: bool = False  # the question ends on its gap: "... ditch plans for what?", "... was trying to:"
+    phrase: bool = False  # any phrase may answer ("which feature", "to do what"), not only a typed name
+
+
+_BLANK = re.compile(r"(\b(?:what|who|whom|which(?:\s+[\w’'-]+){1,2})\s*\?|:)\s*$", re.IGNORECASE)
+_NOT_A_BLANK = re.compile(r"\b(except|true or false)\b", re.IGNORECASE)  # a choice to make, not a gap to fill
 
 
 def asked_for(question: str) -> Asked | None:
     """The kind of answer the question's wh-phrase asks for, or None ("what did he do?", "why?")."""
+    blank = bool(_BLANK.search(question)) and not _NOT_A_BLANK.search(question) and len(question.split()) > 3
     matches = list(_WH.finditer(question))
-    if not matches:
-        return None
+    if not matches or question.rstrip().endswith(":"):  # "a coach who:": a relative "who", not the asking one
+        return Asked(frozenset(), blank=True, phrase=True) if blank else None
     wh = matches[-1] if matches[-1].start() > len(question) / 2 else matches[0]  # the asking clause
     kind = _kind(question, wh)
-    return None if kind is None else dataclasses.replace(kind, rest=question[wh.end():])
+    if kind is None:
+        return Asked(frozenset(), blank=True, phrase=True) if blank else None
+    return dataclasses.replace(kind, rest=question[wh.end():], blank=blank)
 
 
 def _kind(question: str, wh: re.Match) -> Asked | None:
@@ -124,7 +133,7 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
             return Asked(frozenset({"PERCENT"}))
         if noun in _HEADS:
             return Asked(_HEADS[noun], count=count)
-    return Asked(NAMES, count=count)
+    return Asked(NAMES, count=count, phrase=True)  # "which feature": a name, or a phrase where the gap is
 
 
 @lru_cache(maxsize=1)
@@ -238,6 +247,71 @@ def role_span(question: str, doc, part: Role) -> Span | None:
     return None
 
 
+_GAP_WORDS = frozenset({"what", "who", "whom", "which", ":"})
+_FUNCTION = frozenset({"ADP", "PART", "DET", "PRON", "AUX", "CCONJ", "SCONJ", "PUNCT"})
+MAX_FILLER = 10  # tokens: a gap holds a phrase, not the rest of the sentence
+
+
+def _anchor(question_doc) -> list:
+    """The question's last words before its gap ("plans for" in "... ditch plans for what?"), without
+    "do" ("Trump to do what?": the sentence says what he is to do, not "do")."""
+    end = next((t.i for t in reversed(question_doc) if t.lower_ in _GAP_WORDS), len(question_doc))
+    words = list(itertools.takewhile(lambda t: not t.is_punct, reversed(question_doc[:end])))[::-1]
+    if words and words[-1].lemma_ == "do":
+        words = words[:-1]
+    return words[-2:]
+
+
+def gap_span(question_doc, doc) -> Span | None:
+    """The phrase of ``doc`` that fills the question's gap: where the sentence has the question's words
+    before the gap, the phrase that completes the last of them in the parse: the object of a preposition
+    ("plans for student loan forgiveness"), the verb phrase after "to" ("trying to burn a spider") or
+    "who" ("a coach who prayed on the field"), or a verb's object ("picked up alien signals"). A single
+    word before the gap must be a content word; a preposition alone matches too much."""
+    anchor = _anchor(question_doc)
+    if not anchor or (len(anchor) == 1 and anchor[0].pos_ in _FUNCTION):
+        return None
+    lemmas = [t.lemma_.lower() for t in anchor]
+    for token in doc:
+        if token.i + 1 < len(anchor) or token.lemma_.lower() != lemmas[-1]:
+            continue
+        if len(lemmas) == 2 and doc[token.i - 1].lemma_.lower() != lemmas[0]:
+            continue
+        filler = _filler(token)
+        if filler is not None:
+            return filler
+    return None
+
+
+def _filler(token) -> Span | None:
+    """The phrase that completes ``token`` to its right, cut at punctuation and at MAX_FILLER tokens."""
+    doc = token.doc
+    right = [c for c in token.children if c.i > token.i]
+    if token.pos_ == "ADP" and token.dep_ != "prt":
+        heads = [c for c in right if c.dep_ in ("pobj", "pcomp")]
+    elif token.lower_ in ("to", "who", "that", "which") and token.head.i > token.i:
+        heads = [token.head]  # "trying to burn ...", "a coach who prayed ..."
+    elif token.pos_ in ("VERB", "AUX") or token.dep_ == "prt":
+        verb = token.head if token.dep_ == "prt" else token
+        heads = [c for c in verb.children if c.i > token.i and c.dep_ in ("dobj", "attr", "oprd", "dative", "ccomp")]
+    else:
+        heads = []
+    if not heads:
+        return None
+    head = heads[0]
+    start, end = token.i + 1, head.right_edge.i + 1
+    if head.pos_ in ("NOUN", "PROPN", "NUM"):  # the noun phrase, with an "of" that completes it, not its setting
+        of = [c for c in head.children if c.i > head.i and c.dep_ == "prep" and c.lower_ == "of"]
+        end = of[0].right_edge.i + 1 if of else head.i + 1
+    elif head.pos_ in ("VERB", "AUX"):  # a verb phrase: the verb and its object, not every clause after it
+        kept = [c for c in head.children if c.i > head.i and c.dep_ in ("dobj", "prt", "attr", "prep", "acomp")]
+        end = (kept[0].right_edge.i + 1) if kept else head.i + 1
+    stop = next((t.i for t in doc[start:end] if t.is_punct and t.text not in "\"'“”‘’-"), end)
+    end = min(stop, start + MAX_FILLER)
+    text = doc[start:end].text.strip(" \"'“”‘’")
+    return Span(start, end, text) if text else None
+
+
 def _singular(noun: str) -> str:
     return noun[:-3] + "y" if noun.endswith("ies") else noun[:-1] if noun.endswith("s") else noun
 
@@ -314,6 +388,13 @@ def short_answer(question: str, sentence: str, doc=None, question_doc=None) -> s
     if doc is None or question_doc is None:
         question_doc, doc = parse([question, sentence])
     found = candidates(question, asked, doc)
+    gap = gap_span(question_doc, doc) if asked.blank else None
+    if gap is not None:
+        filling = [s for s in found if s.start < gap.end and gap.start < s.end]  # a typed name in the gap
+        if filling:
+            return filling[0].text
+        if asked.phrase and not all(w in set(terms(question)) for w in terms(gap.text)):
+            return gap.text
     part = role(question_doc)
     if part is not None:
         playing = [s for s in found if plays(doc, s, part)]
