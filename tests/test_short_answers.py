@@ -18,6 +18,8 @@ from rag.text import sentences
     ("What is the release date of God of War?", spans.DATES, ""),  # the noun before "of" is asked for
     ("What was Tesla's revenue in Q3 2019?", spans.NUMBERS, ""),
     ("What percentage of US adults disapprove of the decision?", frozenset({"PERCENT"}), ""),
+    ("Who is the CEO of Google in 2021?", spans.PEOPLE, ""),  # a CEO is a person, not the company named
+    ("Who won the 2010 World Cup?", spans.PEOPLE | spans.ORGS | {"NORP", "GPE"}, ""),  # a team or a country too
     ("Ramesh Balwani was convicted on Thursday. Which company was he a top executive for?",
      spans.ORGS | {"PRODUCT"}, ""),  # a question after a statement: its own clause decides
 ])

@@ -112,6 +112,10 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
     if word in ("who", "whom", "whose"):
         if re.match(r"\s+(is|was|are|were)\s+[A-Z]", question[wh.end():]):
             return None  # "Who is Dorothy Shea?" asks for a description
+        named = list(itertools.takewhile(lambda w: w not in _PREPOSITIONS, after[1:])) \
+            if after and after[0] in ("is", "was", "are", "were") else []
+        if any(_HEADS.get(w) == PEOPLE for w in named):
+            return Asked(PEOPLE)  # "who is the CEO of ...", "who is the lead actress in ...": a person
         return Asked(PEOPLE | ORGS | frozenset({"NORP", "GPE"}))  # a country wins, votes, vetoes too
     if word == "where":
         return Asked(PLACES)
