@@ -122,3 +122,24 @@ def test_a_markdown_heading_is_never_a_sentence_to_quote():
     assert sentences(text) == ["A warm spring made tomatoes ripen three weeks early.", "Prices fell by a third.",
                                "#MeToo marches drew thousands of people."]
     assert sentences("# Only a heading") == []
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("The CDC activated its operations center to respond to which virus outbreak?",
+     "The CDC activated its Emergency Operations Center to respond to the US monkeypox outbreak.",
+     "US monkeypox"),  # the words the sentence puts on the asked noun, not the country alone
+    ("Sotheby's announced it was selling the skeleton of which dinosaur?",
+     "Sotheby's will auction the skeleton of a Gorgosaurus, a dinosaur that lived 76 million years ago.",
+     "Gorgosaurus"),  # the noun the asked one is in apposition to
+    ("Historic rainfall led to flooding and evacuations at which national park?",
+     "Yellowstone National Park officials assessed widespread damage Tuesday.",
+     "Yellowstone National Park"),  # the name goes on through the asked words
+    ("Which airline is slashing 31,000 flights during November?",
+     "American Airlines said it is slashing 31,000 flights from its November schedule.", "American Airlines"),
+    ("Who won the men's singles Wimbledon in 2013?",
+     "Andy Murray won the 2013 Wimbledon title in a Thrilling Men's Singles Final.", "Andy Murray"),  # not the echo
+    ("Keir Starmer faced anger from trade unions after he sacked which Labour frontbencher?",
+     "Labour Party leader Keir Starmer sacked Sam Tarry from the front bench.", "Sam Tarry"),  # "Labour" is named
+])
+def test_a_kind_no_entity_type_names_takes_the_words_on_its_noun(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short

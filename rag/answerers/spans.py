@@ -287,6 +287,39 @@ def gap_span(question_doc, doc) -> Span | None:
     return None
 
 
+def head_span(question_doc, doc) -> Span | None:
+    """For "which dinosaur" / "which virus outbreak", a kind no entity type names: the words that the
+    sentence puts on that noun ("the US monkeypox outbreak", "the dinosaur Gorgosaurus"), less the
+    question's own."""
+    wh = next((t for t in question_doc if t.lower_ in ("which", "what")), None)
+    # the wh-phrase's last noun, read off the words (spaCy often mis-parses a question-final "which X?")
+    rest = [t for t in question_doc[wh.i + 1:] if not t.is_punct] if wh is not None else []
+    if len(rest) <= 3 and question_doc[-1].text == "?":  # question-final: its words are the noun phrase
+        nouns = [t for t in rest if t.pos_ not in ("DET", "ADP", "NUM", "ADJ")]
+    else:
+        nouns = [t for t in itertools.takewhile(lambda t: t.pos_ in ("NOUN", "PROPN", "ADJ", "NUM"), rest)
+                 if t.pos_ in ("NOUN", "PROPN")]
+    if not nouns:
+        return None
+    noun, asked = nouns[-1].lemma_.lower(), {t.lower_ for t in question_doc} | {t.lemma_.lower() for t in question_doc}
+    for token in doc:
+        if token.lemma_.lower() != noun:
+            continue
+        named = sorted((c for c in token.children if c.dep_ in ("compound", "appos", "nmod")),
+                       key=lambda c: abs(c.i - token.i))  # the nearest is the most specific: "US monkeypox"
+        if token.dep_ == "appos":  # "a Gorgosaurus, a dinosaur that ..."
+            named.append(token.head)
+        for child in named:
+            if child.lower_ in asked or child.is_stop:
+                continue
+            words = [t for t in (child.subtree if child.head is token else [*child.lefts, child])
+                     if not t.is_punct and t.pos_ != "DET"]
+            if words and any(t.pos_ in ("NOUN", "PROPN") and t.lower_ not in asked for t in words) \
+                    and not any(t.lower_ in asked and t.text[0].isupper() for t in words):  # not the question's name
+                return Span(words[0].i, words[-1].i + 1, doc[words[0].i:words[-1].i + 1].text)
+    return None
+
+
 def _filler(token) -> Span | None:
     """The phrase that completes ``token`` to its right, cut at punctuation and at MAX_FILLER tokens."""
     doc = token.doc
@@ -331,7 +364,8 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
     """The spans of ``doc`` that could answer: of the asked type and not named by the question. A count
     takes the question's unit when it follows ("93 votes"); a list of several is one answer when the
     question asks for several ("Finland and Sweden")."""
-    named = set(terms(question))
+    named, exempt = set(terms(question)), _asked_words(question)
+    proper = named - exempt  # a name with the question's other words is the question's, not its answer
     found: list[Span] = []
     for ent in doc.ents:
         if ent.label_ not in asked.labels:
@@ -342,15 +376,19 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
         text = doc[start:ent.end].text.split("...")[-1].strip(" ,.;:")  # search snippets glue with "..."
         text = re.sub(r"['’]s$", "", text)
         words = terms(text)
-        if not words or (any(w in named for w in words) if ent.label_ in NAMES else all(w in named for w in words)):
-            continue  # a name the question uses is not its answer; a number may repeat the question's unit
+        if not words or all(w in named for w in words) or (ent.label_ in NAMES and any(w in proper for w in words)):
+            continue  # a name the question uses is not its answer; "which national park": "Yellowstone National Park"
         end = ent.end
         if _dateline(doc, ent):
             continue
         if ent.label_ == "NORP" and asked.labels != {"NORP"} and all(t.pos_ == "ADJ" for t in ent):
             continue  # "the Austrian writer": a nationality describing someone, not who they are
-        if end < len(doc) and doc[end].pos_ == "PROPN" and ent.label_ != "PERSON":
-            continue  # it qualifies a name that follows ("Ukrainian President Zelensky"), it is not one
+        run = list(itertools.takewhile(lambda t: t.pos_ == "PROPN", doc[end:]))
+        if run and ent.label_ != "PERSON":
+            if not all(w in named and w not in proper for t in run for w in terms(t.text)):
+                continue  # it qualifies a name that follows ("Ukrainian President Zelensky"), it is not one
+            end = run[-1].i + 1  # the rest of the name is the asked kind: "Yellowstone National Park"
+            text = doc[start:end].text
         if asked.unit and end < len(doc) and (doc[end].text.lower() == asked.unit
                                               or (asked.unit == ANY_NOUN and doc[end].pos_ == "NOUN")):
             text, end = f"{text} {doc[end].text}", end + 1
@@ -358,6 +396,16 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
     if asked.count > 1:
         found = _lists(doc, found) + found
     return found
+
+
+def _asked_words(question: str) -> set[str]:
+    """The terms of the wh-phrase's words ("national park" in "which national park ..."): an answer may
+    hold them ("Yellowstone National Park", "American Airlines")."""
+    wh = list(re.finditer(r"\b(which|what)\s+((?:[\w’'-]+\s*){1,3})", question, re.IGNORECASE))
+    if not wh:
+        return set()
+    words = itertools.takewhile(lambda w: w.lower() not in _AUXILIARY | _PREPOSITIONS, wh[-1].group(2).split())
+    return {t for w in words if w.islower() for t in terms(w)}  # "which Labour frontbencher": not "Labour"
 
 
 def _dateline(doc, ent) -> bool:
@@ -392,6 +440,9 @@ def short_answer(question: str, sentence: str, doc=None, question_doc=None) -> s
     if doc is None or question_doc is None:
         question_doc, doc = parse([question, sentence])
     found = candidates(question, asked, doc)
+    if asked.phrase and (named_on := head_span(question_doc, doc)) is not None:
+        filling = [s for s in found if s.start < named_on.end <= s.end]  # a name ending on the noun's word
+        return filling[0].text if filling else named_on.text
     gap = gap_span(question_doc, doc) if asked.blank else None
     if gap is not None:
         filling = [s for s in found if s.start < gap.end and gap.start < s.end]  # a typed name in the gap
