@@ -143,3 +143,27 @@ def test_a_markdown_heading_is_never_a_sentence_to_quote():
 ])
 def test_a_kind_no_entity_type_names_takes_the_words_on_its_noun(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("Balancing on one leg for how many seconds may predict the likelihood of dying?",
+     "You're twice as likely to die if you're unable to balance on one foot for 10 seconds, a study says.",
+     "10 seconds"),  # the count in the asked unit, not the nearer "one foot"
+    ("He was convicted by a German court. How old is he?",
+     "A 101-year-old man believed to be a former camp guard was convicted by a German court.", "101"),
+    ("Jerry Harris was sentenced this week. How many years was his sentence?",
+     "“Cheer” star Jerry Harris has been sentenced to 12 years in federal prison.", "12 years"),  # a DATE to spaCy
+    ("The Fed raised its key rate by three-quarters of a point. This was the highest hike since:",
+     "The Fed raised its key rate by three-quarters of a point Wednesday – its largest hike since 1994 – to 1.75%.",
+     "1994"),  # "since" left without an object by the parse
+    ("Prime Minister Denys Shmyhal said the estimated cost to rebuild Ukraine after the war will be:",
+     "The cost of rebuilding Ukraine after the war is estimated at a staggering $750 billion.",
+     "$750 billion"),  # a gap the question calls a cost takes a figure
+    ("An earthquake killed more than 1,000 people. What was the magnitude of the quake?",
+     "Afghanistan was rocked on Wednesday when a magnitude 5.9 quake struck the country's east.", "5.9"),
+    ("Which country plunged into chaos, prompting its president to flee?",
+     "The turmoil has plunged the Indian Ocean island of Sri Lanka into chaos, and its president fled.",
+     "Sri Lanka"),  # a country, not an ocean
+])
+def test_figures_come_in_the_asked_unit_and_places_at_the_asked_level(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short

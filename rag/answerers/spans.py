@@ -39,7 +39,8 @@ def _each(words: str, labels: frozenset[str] = frozenset()) -> dict[str, frozens
 # and no well-kept offline lexicon maps "automaker" to an organisation (WordNet needs a data download),
 # so the nouns that news questions ask with are listed here; any other noun takes any name.
 _HEADS = {
-    **_each("country countries nation nations state states city cities town towns region regions "
+    **_each("country countries nation nations state states", frozenset({"GPE"})),  # not a county or an ocean
+    **_each("city cities town towns region regions "
                     "province provinces island islands continent capital county counties borough territory "
                     "village neighborhood neighbourhood location place area district", PLACES),
     **_each("company companies firm firms automaker automakers carmaker airline airlines bank banks "
@@ -59,13 +60,14 @@ _HEADS = {
     **_each("year month day date", DATES),
     **_each("nationality", frozenset({"NORP"})),
     **_each("revenue price cost rate amount number total population salary value budget age "
-                    "fine sum", NUMBERS),
+                    "fine sum magnitude score speed temperature height weight distance toll", NUMBERS),
 }
 _PREPOSITIONS = set(_each("of in on at for to by from with about"))
 _AUXILIARY = set(_each("is was are were did does do has have had will would can could should"))
 _WH = re.compile(r"\b(how (?:many|much|old|long|far|fast|big|tall|high|large)|who|whom|whose|where|when|which|"
                  r"what)\b", re.IGNORECASE)
 _COUNTS = {"two": 2, "three": 3, "both": 2}
+_TIME_UNITS = set(_each("years months weeks days hours minutes seconds decades centuries"))
 ANY_NOUN = "*"  # the unit of "how long": whatever noun follows the number
 PREDICATE_WEIGHT = 3  # the question's first word after its wh-phrase (its verb, mostly) counts this much more
 
@@ -91,12 +93,20 @@ def asked_for(question: str) -> Asked | None:
     blank = bool(_BLANK.search(question)) and not _NOT_A_BLANK.search(question) and len(question.split()) > 3
     matches = list(_WH.finditer(question))
     if not matches or question.rstrip().endswith(":"):  # "a coach who:": a relative "who", not the asking one
-        return Asked(frozenset(), blank=True, phrase=True) if blank else None
+        return Asked(_measured(question), blank=True, phrase=True) if blank else None
     wh = matches[-1] if matches[-1].start() > len(question) / 2 else matches[0]  # the asking clause
     kind = _kind(question, wh)
     if kind is None:
         return Asked(frozenset(), blank=True, phrase=True) if blank else None
     return dataclasses.replace(kind, rest=question[wh.end():], blank=blank)
+
+
+def _measured(question: str) -> frozenset[str]:
+    """A gap that its last clause says is a figure ("the estimated cost to rebuild Ukraine will be:"): a
+    number or a date may fill it; any other gap takes a phrase (people, places: too easily a wrong name)."""
+    clause = re.split(r"[.,;]\s", question.rstrip(" :"))[-1].lower()
+    kinds = [_HEADS[w] for w in re.findall(r"[\w’'-]+", clause) if _HEADS.get(w) in (NUMBERS, DATES)]
+    return kinds[0] if kinds else frozenset()
 
 
 def _kind(question: str, wh: re.Match) -> Asked | None:
@@ -105,10 +115,13 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
     if word.startswith("how"):
         how = word.split()[1]
         if how == "many":
-            return Asked(NUMBERS, unit=after[0] if after and after[0] not in _AUXILIARY else "")
+            unit = after[0] if after and after[0] not in _AUXILIARY else ""
+            return Asked(NUMBERS | DATES if unit in _TIME_UNITS else NUMBERS, unit=unit)  # "12 years" is a DATE
         if how == "much":
             return Asked(NUMBERS)
-        return Asked(NUMBERS | DATES, unit=ANY_NOUN)  # how old / long / far: "101", "four lines", "25 miles"
+        if how == "old":
+            return Asked(NUMBERS | DATES, unit="old")  # "101", from "a 101-year-old man" or "101 years old"
+        return Asked(NUMBERS | DATES, unit=ANY_NOUN)  # how long / far: "four lines", "25 miles"
     if word in ("who", "whom", "whose"):
         if re.match(r"\s+(is|was|are|were)\s+[A-Z]", question[wh.end():]):
             return None  # "Who is Dorothy Shea?" asks for a description
@@ -333,6 +346,9 @@ def _filler(token) -> Span | None:
         heads = [c for c in verb.children if c.i > token.i and c.dep_ in ("dobj", "attr", "oprd", "dative", "ccomp")]
     else:
         heads = []
+    if not heads and token.pos_ in ("ADP", "SCONJ") and token.i + 1 < len(doc):
+        following = doc[token.i + 1]  # "its largest hike since 1994": spaCy often leaves "since" without an object
+        heads = [following] if following.pos_ in ("NUM", "PROPN", "NOUN") else []
     if not heads:
         return None
     head = heads[0]
@@ -389,10 +405,14 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
                 continue  # it qualifies a name that follows ("Ukrainian President Zelensky"), it is not one
             end = run[-1].i + 1  # the rest of the name is the asked kind: "Yellowstone National Park"
             text = doc[start:end].text
-        if asked.unit and end < len(doc) and (doc[end].text.lower() == asked.unit
-                                              or (asked.unit == ANY_NOUN and doc[end].pos_ == "NOUN")):
+        if asked.unit == "old":
+            text = re.sub(r"[\s-]*years?[\s-]*old$", "", text)  # "101-year-old" -> "101"
+        elif asked.unit and end < len(doc) and (doc[end].text.lower() == asked.unit
+                                                or (asked.unit == ANY_NOUN and doc[end].pos_ == "NOUN")):
             text, end = f"{text} {doc[end].text}", end + 1
         found.append(Span(start, end, text))
+    if asked.unit and asked.unit not in (ANY_NOUN, "old"):  # "how many seconds": "10 seconds", not "one foot"
+        found = [s for s in found if s.text.lower().endswith(asked.unit)] or found
     if asked.count > 1:
         found = _lists(doc, found) + found
     return found
