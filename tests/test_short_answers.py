@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rag.answerers import extractive, spans
+from rag.embeddings import MiniLMEmbedding
+from rag.passages import Passage
 from rag.text import sentences
 
 
@@ -167,3 +169,14 @@ def test_a_kind_no_entity_type_names_takes_the_words_on_its_noun(question, sente
 ])
 def test_figures_come_in_the_asked_unit_and_places_at_the_asked_level(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
+
+
+def test_a_question_in_the_text_is_never_quoted_as_the_answer():
+    question = "Which wildly popular show was recently green lit for a new season?"
+    quiz = Passage("q", "quiz", "News quiz", "", "", "", "", "Which wildly popular show was recently green lit for "
+                   "a new season? Take our quiz to find out.", 0.9)
+    news = Passage("n", "news", "Squid Game returns", "", "", "", "", "Netflix has green lit a second season of "
+                   "its wildly popular show Squid Game, the streamer said on Sunday.", 0.7)
+    verdict = extractive.answer(question, [quiz, news], MiniLMEmbedding(compute="fp32"))
+    assert verdict.picks and all(p.passage == 2 for p in verdict.picks)
+    assert "Squid Game" in verdict.picks[0].sentence

@@ -59,6 +59,11 @@ def answer_kind(question: str) -> re.Pattern | None:
     return None
 
 
+def _asks(sentence: str) -> bool:
+    """A question in the text (a quiz page, a headline asking it) states no answer, however well it matches."""
+    return sentence.rstrip(" \"'”’)").endswith("?")
+
+
 def question_words(question: str) -> set[str]:
     return set(re.findall(r"\w+", question.lower()))
 
@@ -121,7 +126,7 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     weights = question_weights(question, earlier)
     candidates = [(number, s, set(terms(s)))
                   for number, passage in enumerate(passages, start=1)
-                  for s in sentences(passage.text) if len(s.split()) >= MIN_WORDS]
+                  for s in sentences(passage.text) if len(s.split()) >= MIN_WORDS and not _asks(s)]
     if not candidates or not weights:
         return Verdict([])
     df = {t: sum(t in c[2] for c in candidates) for t in weights}
