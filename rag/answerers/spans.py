@@ -383,6 +383,7 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
     named, exempt = set(terms(question)), _asked_words(question)
     proper = named - exempt  # a name with the question's other words is the question's, not its answer
     found: list[Span] = []
+    other_units: set[int] = set()  # counts of another unit than the asked one
     for ent in doc.ents:
         if ent.label_ not in asked.labels:
             continue
@@ -410,9 +411,10 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
         elif asked.unit and end < len(doc) and (doc[end].text.lower() == asked.unit
                                                 or (asked.unit == ANY_NOUN and doc[end].pos_ == "NOUN")):
             text, end = f"{text} {doc[end].text}", end + 1
+        if asked.unit in _TIME_UNITS and ent.label_ in NUMBERS and end < len(doc) and doc[end].pos_ == "NOUN":
+            other_units.add(start)  # "for how many seconds": not "one foot" (but "93 votes" may count countries)
         found.append(Span(start, end, text))
-    if asked.unit and asked.unit not in (ANY_NOUN, "old"):  # "how many seconds": "10 seconds", not "one foot"
-        found = [s for s in found if s.text.lower().endswith(asked.unit)] or found
+    found = [s for s in found if s.start not in other_units] or found
     if asked.count > 1:
         found = _lists(doc, found) + found
     return found
