@@ -7,7 +7,10 @@ downloaded), kept when their type is the asked one and the question does not alr
 one that plays the part the question asks about wins ("who won": the subject of "win", or of the verb
 that "to win" completes; "who was named": who was named; "who is the director": the one the sentence
 calls director, from spaCy's dependency parse), and among those, or when none does, the one nearest the
-question's own words. No candidate of the asked kind means no short answer: a wrong short form is worse
+question's own words. A question that ends on its gap ("... ditch plans for what?", "... was trying
+to:") is filled by the phrase that completes its last words where the sentence has them ("gap_span");
+a kind that no entity type names ("which dinosaur") by the words the sentence puts on that noun
+("head_span"). No candidate of the asked kind means no short answer: a wrong short form is worse
 than none.
 """
 
@@ -381,7 +384,7 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
     takes the question's unit when it follows ("93 votes"); a list of several is one answer when the
     question asks for several ("Finland and Sweden")."""
     named, exempt = set(terms(question)), _asked_words(question)
-    proper = named - exempt  # a name with the question's other words is the question's, not its answer
+    echoed = named - exempt  # a name with the question's other words is the question's, not its answer
     found: list[Span] = []
     other_units: set[int] = set()  # counts of another unit than the asked one
     for ent in doc.ents:
@@ -393,7 +396,7 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
         text = doc[start:ent.end].text.split("...")[-1].strip(" ,.;:")  # search snippets glue with "..."
         text = re.sub(r"['’]s$", "", text)
         words = terms(text)
-        if not words or all(w in named for w in words) or (ent.label_ in NAMES and any(w in proper for w in words)):
+        if not words or all(w in named for w in words) or (ent.label_ in NAMES and any(w in echoed for w in words)):
             continue  # a name the question uses is not its answer; "which national park": "Yellowstone National Park"
         end = ent.end
         if _dateline(doc, ent):
@@ -402,7 +405,7 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
             continue  # "the Austrian writer": a nationality describing someone, not who they are
         run = list(itertools.takewhile(lambda t: t.pos_ == "PROPN", doc[end:]))
         if run and ent.label_ != "PERSON":
-            if not all(w in named and w not in proper for t in run for w in terms(t.text)):
+            if not all(w in exempt for t in run for w in terms(t.text)):
                 continue  # it qualifies a name that follows ("Ukrainian President Zelensky"), it is not one
             end = run[-1].i + 1  # the rest of the name is the asked kind: "Yellowstone National Park"
             text = doc[start:end].text
