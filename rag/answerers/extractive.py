@@ -44,6 +44,9 @@ THRESHOLD = 0.4
 
 
 ANSWER_TYPE_BONUS = 0.15  # the sentence holds the kind of thing asked for (a number for "how many")
+# Among the sentences that answer, one with a span of the asked kind (a short answer) ranks this much
+# higher: on RealTime QA dev 0.15 -> 0.3 raised F1 0.220 -> 0.229; 0.45 gave 0.231, RGB unchanged.
+SPAN_BONUS = 0.3
 ECHO_PENALTY = 0.2  # the sentence says little beyond the question's own words
 _MONTHS = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
 _KINDS = (
@@ -176,7 +179,7 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     scored = []
     for (number, sentence, words, sem), doc in zip(passing, docs, strict=True):
         short = spans.short_answer(question, sentence, doc, question_doc) if doc is not None else ""
-        typed = ANSWER_TYPE_BONUS if short else 0.0  # it names a thing of the asked kind
+        typed = SPAN_BONUS if short else 0.0  # it names a thing of the asked kind
         score = 0.45 * sem + 0.45 * lexical(words) + 0.1 * passages[number - 1].score + form(sentence, words) + typed
         scored.append((score, number, sentence, words, short))
     confidence = round(max(s.confidence() for s in judged), 4)
