@@ -465,6 +465,7 @@ def short_answer(question: str, sentence: str, doc=None, question_doc=None) -> s
     if doc is None or question_doc is None:
         question_doc, doc = parse([question, sentence])
     found = candidates(question, asked, doc)
+    named = set(terms(question))
     if asked.phrase and (named_on := head_span(question_doc, doc)) is not None:
         filling = [s for s in found if s.start < named_on.end <= s.end]  # a name ending on the noun's word
         return filling[0].text if filling else named_on.text
@@ -473,7 +474,7 @@ def short_answer(question: str, sentence: str, doc=None, question_doc=None) -> s
         filling = [s for s in found if s.start < gap.end and gap.start < s.end]  # a typed name in the gap
         if filling:
             return filling[0].text
-        if asked.phrase and not all(w in set(terms(question)) for w in terms(gap.text)):
+        if asked.phrase and not all(w in named for w in terms(gap.text)):  # not an echo of the question
             return gap.text
     part = role(question_doc)
     if part is not None:
@@ -483,7 +484,6 @@ def short_answer(question: str, sentence: str, doc=None, question_doc=None) -> s
         found = playing or found
     if not found:
         return ""
-    named = set(terms(question))
     # "who vetoed ...": the answer is who did that; "how many countries voted": skip the asked noun
     predicate = next((t for t in terms(asked.rest) if t not in _asked_nouns()), "")
     places: dict[str, list[int]] = {}
