@@ -17,12 +17,15 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import frontmatter
 import yaml
-from bs4 import BeautifulSoup
 
 from rag.sources import documents
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 MARKDOWN = {".md", ".markdown"}
 TEXT = {".txt"}
@@ -324,6 +327,8 @@ def parse_html(text: str, path: Path) -> Article:
     if page is not None:
         return _make(path, "", page.text, {"title": page.title, "url": page.url, "date": page.date,
                                            "source": page.site, "author": page.author})
+    from bs4 import BeautifulSoup  # here, not at the top: a question never needs it (48 ms to import)
+
     soup = BeautifulSoup(text, "html.parser")
 
     def meta(*names: str) -> str:

@@ -10,7 +10,7 @@ def rag(*args, data_dir, cwd=None, extra_env=None):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("RAG_") and k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
     env.update({"RAG_DATA_DIR": str(data_dir), **(extra_env or {})})
-    return subprocess.run([sys.executable, "-c", "from rag.cli import main; main()", *args],
+    return subprocess.run([sys.executable, "-c", "from ui.launch import main; main()", *args],  # as `rag` starts
                           capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
 
 
@@ -34,6 +34,13 @@ def test_ingest_then_ask_prints_the_answer_and_its_sources(corpus_dir, tmp_path)
     dated = json.loads(rag("ask", "What was announced this week?", "--as-of", "2024-07-26", "--json",
                            "--top-k", "1", data_dir=index).stdout)
     assert dated["as_of"] == "2024-07-26" and dated["retrieved"][0]["date"] == "2024-07-25"
+
+
+def test_the_rag_command_is_the_launcher():
+    """The fast start (ui.launch) is what `pip install` puts on the PATH, not ui.cli directly."""
+    from importlib.metadata import entry_points
+
+    assert [e.value for e in entry_points(group="console_scripts", name="rag")] == ["ui.launch:main"]
 
 
 def test_errors_are_one_line_without_traceback(corpus_dir, tmp_path):

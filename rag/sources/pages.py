@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-
-import trafilatura
-from trafilatura.settings import use_config
+from functools import lru_cache
 
 log = logging.getLogger(__name__)
 MAX_ELEMENTS = 200_000  # a page with more HTML elements than this is not an article (and would be slow)
 MIN_WORDS = 12  # less text than a sentence or two is a menu or a login wall, not an article
-_CONFIG = use_config()
-_CONFIG.set("DEFAULT", "MAX_TREE_SIZE", str(MAX_ELEMENTS))
+
+
+@lru_cache(maxsize=1)
+def _config():
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "MAX_TREE_SIZE", str(MAX_ELEMENTS))
+    return config
 
 
 @dataclass(frozen=True)
@@ -32,10 +37,12 @@ class Page:
 
 def extract(html: str | bytes, url: str = "") -> Page | None:
     """The article of a page, or None when the page holds no article text (a menu, a login wall)."""
+    import trafilatura  # here, not at the top: a question never needs it, and it costs 45 ms to import
+
     try:
         doc = trafilatura.bare_extraction(
             html, url=url or None, with_metadata=True, include_comments=False, include_tables=True,
-            config=_CONFIG, date_extraction_params={"extensive_search": False, "original_date": True},
+            config=_config(), date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except (ValueError, TypeError, RecursionError) as err:  # lxml on hostile markup
         log.info("no article extracted from %s: %s", url or "an HTML file", err)
