@@ -14,7 +14,7 @@ from rag.text import sentences
     ("How many countries opposed the resolution?", spans.NUMBERS, "countries"),
     ("How much did the Royal Family cost UK taxpayers last year?", spans.NUMBERS, ""),
     ("Which airline announced new routes this week?", spans.ORGS | {"PRODUCT"}, ""),
-    ("Which island nation plunged into chaos, prompting its leader to flee?", spans.PLACES, ""),
+    ("Which island nation plunged into chaos, prompting its leader to flee?", frozenset({"GPE"}), ""),  # its head
     ("Where is Mar-a-Lago located?", spans.PLACES, ""),
     ("When was Diablo 3 released?", spans.DATES, ""),
     ("What is the release date of God of War?", spans.DATES, ""),  # the noun before "of" is asked for
@@ -180,3 +180,34 @@ def test_a_question_in_the_text_is_never_quoted_as_the_answer():
     verdict = extractive.answer(question, [quiz, news], MiniLMEmbedding(compute="fp32"))
     assert verdict.picks and all(p.passage == 2 for p in verdict.picks)
     assert "Squid Game" in verdict.picks[0].sentence
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("Broadway's biggest stars were recognized this week at which prestigious awards show?",
+     "The Tony Awards were hosted by Ariana DeBose, who recently starred in the film \"West Side Story\".",
+     "Tony Awards"),  # the name ends on the wh-phrase's word: it is of the asked kind, unlike the film
+    ("Which Ivy League university acknowledged submitting inaccurate data for the rankings?",
+     "Columbia University acknowledged that it had submitted inaccurate data to U.S. News & World Report.",
+     "Columbia University"),
+    ("Which state has the highest average price for a gallon of gas?",
+     "In California, the Golden State, a gallon of regular gas costs $6.",
+     "California"),  # a name ending on "State" is a nickname: a state is the place entity
+])
+def test_a_name_that_ends_on_the_asked_word_answers(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("Where is Mar-a-Lago located?",
+     "The FBI executed a search warrant at Donald Trump's Mar-a-Lago resort in Palm Beach, Florida, on Monday.",
+     "Palm Beach, Florida"),  # "where": the place as the sentence names it, with the larger one
+    ("In which state was the lottery ticket purchased?",
+     "A shopper at a gas station in Des Plaines, Illinois, won the jackpot Friday night.", "Illinois"),
+    ("In which city was the lottery ticket purchased?",
+     "A shopper at a gas station in Des Plaines, Illinois, won the jackpot Friday night.", "Des Plaines"),
+    ("Which authoritarian states did the U.S. vote alongside?",
+     "The U.S. voted alongside Russia, North Korea, and Iran against the resolution.",
+     "Russia, North Korea, and Iran"),  # a list, not a place within another
+])
+def test_a_place_named_with_the_larger_one_answers_at_the_asked_level(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short

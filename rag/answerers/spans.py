@@ -85,6 +85,7 @@ class Asked:
     rest: str = ""  # the question after its wh-phrase: "vetoed the amendments" in "Who vetoed the amendments?"
     blank: bool = False  # the question ends on its gap: "... ditch plans for what?", "... was trying to:"
     phrase: bool = False  # any phrase may answer ("which feature", "to do what"), not only a typed name
+    within: bool = False  # "where": a place with the larger one the sentence names after it ("Palm Beach, Florida")
 
 
 _BLANK = re.compile(r"(\b(?:what|who|whom|which(?:\s+[\w’'-]+){1,2})\s*\?|:)\s*$", re.IGNORECASE)
@@ -134,7 +135,7 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
             return Asked(PEOPLE)  # "who is the CEO of ...", "who is the lead actress in ...": a person
         return Asked(PEOPLE | ORGS | frozenset({"NORP", "GPE"}))  # a country wins, votes, vetoes too
     if word == "where":
-        return Asked(PLACES)
+        return Asked(PLACES, within=True)
     if word == "when":
         return Asked(DATES)
     if re.search(r"\bthe name of\b", question, re.IGNORECASE):
@@ -152,7 +153,10 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
         if noun in ("percentage", "percent", "proportion", "share"):
             return Asked(frozenset({"PERCENT"}))
         if noun in _HEADS:
-            return Asked(_HEADS[noun], count=count)
+            at = after.index(noun)
+            while at + 1 < len(after) and after[at + 1] in _HEADS:  # "island nation": a compound's last noun
+                at += 1
+            return Asked(_HEADS[after[at]], count=count)
     return Asked(NAMES, count=count, phrase=True)  # "which feature": a name, or a phrase where the gap is
 
 
@@ -377,6 +381,7 @@ class Span:
     start: int  # token offsets in the sentence's document
     end: int
     text: str
+    label: str = ""  # spaCy's entity label, when the span is an entity
 
 
 def candidates(question: str, asked: Asked, doc) -> list[Span]:
@@ -416,11 +421,60 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
             text, end = f"{text} {doc[end].text}", end + 1
         if asked.unit in _TIME_UNITS and ent.label_ in NUMBERS and end < len(doc) and doc[end].pos_ == "NOUN":
             other_units.add(start)  # "for how many seconds": not "one foot" (but "93 votes" may count countries)
-        found.append(Span(start, end, text))
+        found.append(Span(start, end, text, ent.label_))
     found = [s for s in found if s.start not in other_units] or found
+    found = _place_levels(doc, found, asked)
     if asked.count > 1:
         found = _lists(doc, found) + found
     return found
+
+
+def _place_levels(doc, found: list[Span], asked: Asked) -> list[Span]:
+    """News names a place with the larger one it is in: "Palm Beach, Florida", "Kyiv, Ukraine". A
+    question for a country or a state (GPE alone) takes the larger; "where" takes both, as written. Two
+    places in a longer list ("Russia, North Korea, and Iran"), or asked for as several, are a list."""
+    places = [s for s in found if s.label == "GPE"]
+
+    def joined(a: Span, b: Span) -> bool:
+        return 0 <= b.start - a.end <= 3 and bool(re.fullmatch(r",?\s*(and|or)?", doc[a.end:b.start].text.strip()))
+
+    inner = {a.start: b for a in places for b in places
+             if b.start == a.end + 1 and doc[a.end].text == "," and asked.count == 1
+             and not any(joined(b, c) or joined(c, a) for c in places if c not in (a, b))}
+    if asked.labels == {"GPE"}:
+        return [s for s in found if s.start not in inner] or found
+    if asked.within:
+        return [Span(s.start, inner[s.start].end, doc[s.start:inner[s.start].end].text, "GPE")
+                if s.start in inner else s for s in found]
+    return found
+
+
+def self_named(question: str, doc) -> list[Span]:
+    """Proper names that end on a word of the question's wh-phrase: "the Tony Awards" for "which awards
+    show", "Yosemite National Park" for "which national park", "Kansas City" for "which city". Such a name
+    says that it is of the asked kind; one that only starts with the word does not ("State Department").
+    Not for a country or a state: a name ending on "State" is a nickname ("the Golden State") or a
+    university more often than a state, and spaCy's place entities type those well."""
+    asked = _asked_words(question) - _country_words()
+    if not asked:
+        return []
+    named, out = set(terms(question)), []
+    for token in doc:
+        if token.pos_ != "PROPN" or not token.text[0].isupper() or not set(terms(token.text)) & asked \
+                or (token.i + 1 < len(doc) and doc[token.i + 1].pos_ == "PROPN"):
+            continue
+        start = token.i
+        while start > 0 and doc[start - 1].pos_ == "PROPN" and not doc[start - 1].is_punct:
+            start -= 1
+        own = [w for t in doc[start:token.i] for w in terms(t.text)]
+        if own and not all(w in named for w in own):  # "Tony": the name's own words, not the question's
+            out.append(Span(start, token.i + 1, doc[start:token.i + 1].text))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _country_words() -> frozenset[str]:
+    return frozenset(t for noun, kind in _HEADS.items() if kind == {"GPE"} for t in terms(noun))
 
 
 def _asked_words(question: str) -> set[str]:
@@ -466,17 +520,19 @@ def short_answer(question: str, sentence: str, doc=None, question_doc=None) -> s
         question_doc, doc = parse([question, sentence])
     found = candidates(question, asked, doc)
     named = set(terms(question))
-    if asked.phrase and (named_on := head_span(question_doc, doc)) is not None:
+    if own := self_named(question, doc):
+        found = own
+    elif asked.phrase and (named_on := head_span(question_doc, doc)) is not None:
         filling = [s for s in found if s.start < named_on.end <= s.end]  # a name ending on the noun's word
         return filling[0].text if filling else named_on.text
-    gap = gap_span(question_doc, doc) if asked.blank else None
+    gap = gap_span(question_doc, doc) if asked.blank and not own else None
     if gap is not None:
         filling = [s for s in found if s.start < gap.end and gap.start < s.end]  # a typed name in the gap
         if filling:
             return filling[0].text
         if asked.phrase and not all(w in named for w in terms(gap.text)):  # not an echo of the question
             return gap.text
-    part = role(question_doc)
+    part = role(question_doc) if not own else None
     if part is not None:
         playing = [s for s in found if plays(doc, s, part)]
         if not playing and asked.labels & NAMES and (extra := role_span(question, doc, part)) is not None:
