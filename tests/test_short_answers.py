@@ -211,3 +211,17 @@ def test_a_name_that_ends_on_the_asked_word_answers(question, sentence, short):
 ])
 def test_a_place_named_with_the_larger_one_answers_at_the_asked_level(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
+
+
+def test_an_answer_several_passages_give_wins_over_one_that_a_single_passage_gives():
+    question = "Which planet did the James Webb Space Telescope photograph this week?"
+    texts = [("This week the James Webb Space Telescope photographed Jupiter, with auroras glowing at its poles.", 0.8),
+             ("The James Webb Space Telescope photographed Neptune and its faint rings, astronomers said on"
+              " Wednesday.", 0.6),
+             ("Images of Neptune that the James Webb Space Telescope took this week show its rings.", 0.6)]
+    passages = [Passage(str(i), str(i), f"Story {i}", "", "", "", "", text, score)
+                for i, (text, score) in enumerate(texts)]
+    verdict = extractive.answer(question, passages, MiniLMEmbedding(compute="fp32"))
+    assert verdict.picks[0].short == "Neptune"  # two sources say Neptune ("Images of Neptune" holds it)
+    alone = extractive.answer(question, passages[:2], MiniLMEmbedding(compute="fp32"))
+    assert alone.picks[0].short == "Jupiter"  # one source each: the better-matching sentence wins
