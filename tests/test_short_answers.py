@@ -225,3 +225,16 @@ def test_an_answer_several_passages_give_wins_over_one_that_a_single_passage_giv
     assert verdict.picks[0].short == "Neptune"  # two sources say Neptune ("Images of Neptune" holds it)
     alone = extractive.answer(question, passages[:2], MiniLMEmbedding(compute="fp32"))
     assert alone.picks[0].short == "Jupiter"  # one source each: the better-matching sentence wins
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("A British-Belgian teenager became the youngest person to fly around the world solo. How old is he?",
+     "Mack Rutherford, 17, landed in Bulgaria on Tuesday to complete his journey.", "17"),  # a count, not a day
+    ("President Joe Biden called on Congress to suspend federal gas taxes for how long?",
+     "Biden on Wednesday urged Congress to suspend the federal gas tax for the next three months.",
+     "the next three months"),
+    ("Giorgia Meloni claimed victory this week to become which country's new prime minister?",
+     "Giorgia Meloni is set to become Italy's first far-right leader since Benito Mussolini.", "Italy"),
+])
+def test_a_count_is_a_number_and_a_possessive_wh_noun_is_the_one_asked(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short

@@ -148,6 +148,9 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
         return None
     count = _COUNTS.get(after[0], 1)
     for noun in after:
+        owner = re.sub(r"['’]s$", "", noun)
+        if owner != noun:  # "which country's prime minister": the country is asked for, not the minister
+            return Asked(_HEADS[owner], count=count) if owner in _HEADS else Asked(NAMES, count=count, phrase=True)
         if noun != _singular(noun) and _singular(noun) in _HEADS:
             count = max(count, 2)  # "which countries": perhaps several
         if noun in ("percentage", "percent", "proportion", "share"):
@@ -398,6 +401,8 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
         start = ent.start
         while start < ent.end - 1 and ent.label_ in NUMBERS and doc[start].pos_ in ("ADV", "ADP", "ADJ"):
             start += 1  # "only 18", "about 10 million", "more than 100": the number is the answer
+        if asked.labels >= NUMBERS and not any(t.like_num for t in doc[start:ent.end]):
+            continue  # "how old is he": a count is a number, not "Tuesday"
         text = doc[start:ent.end].text.split("...")[-1].strip(" ,.;:")  # search snippets glue with "..."
         text = re.sub(r"['’]s$", "", text)
         words = terms(text)
