@@ -45,7 +45,7 @@ _HEADS = {
     **_each("country countries nation nations state states", frozenset({"GPE"})),  # not a county or an ocean
     **_each("city cities town towns region regions "
                     "province provinces island islands continent capital county counties borough territory "
-                    "village neighborhood neighbourhood location place area district", PLACES),
+                    "village neighborhood neighbourhood location place area district planet", PLACES),
     **_each("company companies firm firms automaker automakers carmaker airline airlines bank banks "
                     "team teams club clubs retailer retailers brand brands network networks broadcaster "
                     "organization organisation organizations group agency party university college school "
@@ -65,6 +65,8 @@ _HEADS = {
     **_each("revenue price cost rate amount number total population salary value budget age "
                     "fine sum magnitude score speed temperature height weight distance toll", NUMBERS),
 }
+# The kinds whose nouns _HEADS lists: a noun that is not there is seldom asking for one of them.
+_LISTED = PEOPLE | ORGS | PLACES | {"NORP"}
 _PREPOSITIONS = set(_each("of in on at for to by from with about"))
 _AUXILIARY = set(_each("is was are were did does do has have had will would can could should"))
 _WH = re.compile(r"\b(how (?:many|much|old|long|far|fast|big|tall|high|large)|who|whom|whose|where|when|which|"
@@ -147,7 +149,7 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
     if not after:
         return None
     count = _COUNTS.get(after[0], 1)
-    for noun in after:
+    for noun in itertools.takewhile(lambda w: w not in _AUXILIARY, after):  # the wh-phrase ends at "is", "did"
         owner = re.sub(r"['’]s$", "", noun)
         if owner != noun:  # "which country's prime minister": the country is asked for, not the minister
             return Asked(_HEADS[owner], count=count) if owner in _HEADS else Asked(NAMES, count=count, phrase=True)
@@ -155,11 +157,11 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
             count = max(count, 2)  # "which countries": perhaps several
         if noun in ("percentage", "percent", "proportion", "share"):
             return Asked(frozenset({"PERCENT"}))
-        if noun in _HEADS:
+        if _listed(noun):
             at = after.index(noun)
-            while at + 1 < len(after) and after[at + 1] in _HEADS:  # "island nation": a compound's last noun
+            while at + 1 < len(after) and _listed(after[at + 1]):  # "island nation": a compound's last noun
                 at += 1
-            return Asked(_HEADS[after[at]], count=count)
+            return Asked(_HEADS[_listed(after[at])], count=count)
     return Asked(NAMES, count=count, phrase=True)  # "which feature": a name, or a phrase where the gap is
 
 
@@ -375,6 +377,11 @@ def _filler(token) -> Span | None:
     return Span(start, end, text) if text else None
 
 
+def _listed(noun: str) -> str:
+    """The noun as _HEADS lists it, singular when only the singular is there ("candidates"), or ""."""
+    return noun if noun in _HEADS else _singular(noun) if _singular(noun) in _HEADS else ""
+
+
 def _singular(noun: str) -> str:
     return noun[:-3] + "y" if noun.endswith("ies") else noun[:-1] if noun.endswith("s") else noun
 
@@ -538,11 +545,14 @@ def short_answer(question: str, sentence: str, doc=None, question_doc=None) -> s
         if asked.phrase and not all(w in named for w in terms(gap.text)):  # not an echo of the question
             return gap.text
     part = role(question_doc) if not own else None
+    playing: list[Span] = []
     if part is not None:
         playing = [s for s in found if plays(doc, s, part)]
         if not playing and asked.labels & NAMES and (extra := role_span(question, doc, part)) is not None:
             playing = [extra]
         found = playing or found
+    if asked.phrase and not own and not playing:  # "which virus", "which painting": a noun not in _HEADS,
+        found = [s for s in found if s.label not in _LISTED]  # which lists every noun for these kinds
     if not found:
         return ""
     # "who vetoed ...": the answer is who did that; "how many countries voted": skip the asked noun
