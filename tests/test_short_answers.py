@@ -236,6 +236,10 @@ def test_an_answer_several_passages_give_wins_over_one_that_a_single_passage_giv
      "the next three months"),
     ("Giorgia Meloni claimed victory this week to become which country's new prime minister?",
      "Giorgia Meloni is set to become Italy's first far-right leader since Benito Mussolini.", "Italy"),
+    ("Microsoft retired its Internet Explorer browser this week. What year did it debut?",
+     "Some 27 years after its launch, Internet Explorer was retired on Wednesday.", ""),  # not a year
+    ("Microsoft retired its Internet Explorer browser this week. What year did it debut?",
+     "Internet Explorer, which debuted in 1995, was retired some 27 years later.", "1995"),
 ])
 def test_a_count_is_a_number_and_a_possessive_wh_noun_is_the_one_asked(question, sentence, short):
     assert spans.short_answer(question, sentence) == short

@@ -72,6 +72,7 @@ _AUXILIARY = set(_each("is was are were did does do has have had will would can 
 _WH = re.compile(r"\b(how (?:many|much|old|long|far|fast|big|tall|high|large)|who|whom|whose|where|when|which|"
                  r"what)\b", re.IGNORECASE)
 _COUNTS = {"two": 2, "three": 3, "both": 2}
+_YEAR = re.compile(r"\b(1[5-9]|20)\d\d\b")
 _TIME_UNITS = set(_each("years months weeks days hours minutes seconds decades centuries"))
 ANY_NOUN = "*"  # the unit of "how long": whatever noun follows the number
 PREDICATE_WEIGHT = 3  # the question's first word after its wh-phrase (its verb, mostly) counts this much more
@@ -161,7 +162,8 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
             at = after.index(noun)
             while at + 1 < len(after) and _listed(after[at + 1]):  # "island nation": a compound's last noun
                 at += 1
-            return Asked(_HEADS[_listed(after[at])], count=count)
+            noun = _listed(after[at])
+            return Asked(_HEADS[noun], count=count, unit="year" if noun == "year" else "")
     return Asked(NAMES, count=count, phrase=True)  # "which feature": a name, or a phrase where the gap is
 
 
@@ -410,6 +412,8 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
             start += 1  # "only 18", "about 10 million", "more than 100": the number is the answer
         if asked.labels >= NUMBERS and not any(t.like_num for t in doc[start:ent.end]):
             continue  # "how old is he": a count is a number, not "Tuesday"
+        if asked.unit == "year" and not _YEAR.search(doc[start:ent.end].text):
+            continue  # "what year did it debut": 1995, not "some 27 years"
         text = doc[start:ent.end].text.split("...")[-1].strip(" ,.;:")  # search snippets glue with "..."
         text = re.sub(r"['’]s$", "", text)
         words = terms(text)
