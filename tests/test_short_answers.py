@@ -240,6 +240,8 @@ def test_an_answer_several_passages_give_wins_over_one_that_a_single_passage_giv
      "Some 27 years after its launch, Internet Explorer was retired on Wednesday.", ""),  # not a year
     ("Microsoft retired its Internet Explorer browser this week. What year did it debut?",
      "Internet Explorer, which debuted in 1995, was retired some 27 years later.", "1995"),
+    ("How much has Deborah James raised for cancer research through her Bowelbabe fund?",
+     "Deborah James has gone on to raise more than £7m for research into personalised medicine.", "£7m"),
 ])
 def test_a_count_is_a_number_and_a_possessive_wh_noun_is_the_one_asked(question, sentence, short):
     assert spans.short_answer(question, sentence) == short

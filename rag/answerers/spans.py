@@ -72,6 +72,8 @@ _AUXILIARY = set(_each("is was are were did does do has have had will would can 
 _WH = re.compile(r"\b(how (?:many|much|old|long|far|fast|big|tall|high|large)|who|whom|whose|where|when|which|"
                  r"what)\b", re.IGNORECASE)
 _COUNTS = {"two": 2, "three": 3, "both": 2}
+_DIGIT = re.compile(r"\d")
+_MAGNITUDES = frozenset({"m", "bn", "mn", "k", "tn"})  # written onto the figure: "£7m", "$2bn"
 _YEAR = re.compile(r"\b(1[5-9]|20)\d\d\b")
 _TIME_UNITS = set(_each("years months weeks days hours minutes seconds decades centuries"))
 ANY_NOUN = "*"  # the unit of "how long": whatever noun follows the number
@@ -410,7 +412,7 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
         start = ent.start
         while start < ent.end - 1 and ent.label_ in NUMBERS and doc[start].pos_ in ("ADV", "ADP", "ADJ"):
             start += 1  # "only 18", "about 10 million", "more than 100": the number is the answer
-        if asked.labels >= NUMBERS and not any(t.like_num for t in doc[start:ent.end]):
+        if asked.labels >= NUMBERS and not any(t.like_num or _DIGIT.search(t.text) for t in doc[start:ent.end]):
             continue  # "how old is he": a count is a number, not "Tuesday"
         if asked.unit == "year" and not _YEAR.search(doc[start:ent.end].text):
             continue  # "what year did it debut": 1995, not "some 27 years"
@@ -420,6 +422,10 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
         if not words or all(w in named for w in words) or (ent.label_ in NAMES and any(w in echoed for w in words)):
             continue  # a name the question uses is not its answer; "which national park": "Yellowstone National Park"
         end = ent.end
+        if ent.label_ in NUMBERS and end < len(doc) and doc[end].lower_ in _MAGNITUDES \
+                and doc[end].idx == doc[end - 1].idx + len(doc[end - 1].text):
+            end += 1  # "£7m": spaCy's money entity stops at "£7"
+            text = doc[start:end].text
         if _dateline(doc, ent):
             continue
         if ent.label_ == "NORP" and asked.labels != {"NORP"} and all(t.pos_ == "ADJ" for t in ent):
