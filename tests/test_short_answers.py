@@ -224,8 +224,9 @@ def test_an_answer_several_passages_give_wins_over_one_that_a_single_passage_giv
     assert verdict.picks[0].short == "Nairobi"  # two sources say Nairobi
     alone = extractive.answer(question, passages[:2], MiniLMEmbedding(compute="fp32"))
     assert alone.picks[0].short == "Geneva"  # one source each: the better-matching sentence wins
-    # a longer answer that holds a shorter one supports it; passages, not sentences, are counted
-    assert extractive._agreement(["Neptune", "Images of Neptune", "Jupiter", "Neptune"], [1, 2, 3, 1]) == [2, 1, 1, 2]
+    # a longer answer that holds a shorter one supports it; articles, not passages, are counted
+    assert extractive._agreement(["Neptune", "Images of Neptune", "Jupiter", "Neptune"],
+                                 ["a", "b", "c", "a"]) == [2, 1, 1, 2]
 
 
 @pytest.mark.parametrize("question,sentence,short", [
