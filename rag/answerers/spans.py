@@ -152,7 +152,8 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
     if not after:
         return None
     count = _COUNTS.get(after[0], 1)
-    for noun in itertools.takewhile(lambda w: w not in _AUXILIARY, after):  # the wh-phrase ends at "is", "did"
+    phrase = list(itertools.takewhile(lambda w: w not in _AUXILIARY, after))  # it ends at "is", "did"
+    for at, noun in enumerate(phrase):
         owner = re.sub(r"['’]s$", "", noun)
         if owner != noun:  # "which country's prime minister": the country is asked for, not the minister
             return Asked(_HEADS[owner], count=count) if owner in _HEADS else Asked(NAMES, count=count, phrase=True)
@@ -161,11 +162,8 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
         if noun in ("percentage", "percent", "proportion", "share"):
             return Asked(frozenset({"PERCENT"}))
         if _listed(noun):
-            at = after.index(noun)
-            while at + 1 < len(after) and _listed(after[at + 1]):  # "island nation": a compound's last noun
-                at += 1
-            noun = _listed(after[at])
-            return Asked(_HEADS[noun], count=count, unit="year" if noun == "year" else "")
+            head = _listed([*itertools.takewhile(_listed, phrase[at:])][-1])  # "island nation": its last noun
+            return Asked(_HEADS[head], count=count, unit="year" if head == "year" else "")
     return Asked(NAMES, count=count, phrase=True)  # "which feature": a name, or a phrase where the gap is
 
 
