@@ -24,6 +24,17 @@ from rag.text import sentences
     ("Who won the 2010 World Cup?", spans.PEOPLE | spans.ORGS | {"NORP", "GPE"}, ""),  # a team or a country too
     ("Ramesh Balwani was convicted on Thursday. Which company was he a top executive for?",
      spans.ORGS | {"PRODUCT"}, ""),  # a question after a statement: its own clause decides
+    # a later wh-word starts a relative clause: the first one asks ...
+    ("In which country was the singer granted asylum years after fleeing the UK where she is wanted?",
+     frozenset({"GPE"}), ""),
+    ("The athlete said he was taken from which country to the UK when he was nine years old?", frozenset({"GPE"}), ""),
+    ("Which politician did the peer call a contender because he is one of the few ministers who can spell?",
+     spans.PEOPLE, ""),
+    # ... unless it follows a comma, or is the gap itself, or asks "how many"
+    ("Elon Musk, who bought a bank last year, is now acquiring which social media platform?",
+     spans.ORGS | {"PRODUCT"}, ""),
+    ("The climate summit, which the king will not attend, is being held where?", spans.PLACES, ""),
+    ("The striker retired after a career in which he won how many league titles?", spans.NUMBERS, "league"),
 ])
 def test_the_question_says_what_kind_of_span_answers_it(question, labels, unit):
     asked = spans.asked_for(question)

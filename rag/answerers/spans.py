@@ -91,6 +91,7 @@ class Asked:
     blank: bool = False  # the question ends on its gap: "... ditch plans for what?", "... was trying to:"
     phrase: bool = False  # any phrase may answer ("which feature", "to do what"), not only a typed name
     within: bool = False  # "where": a place with the larger one the sentence names after it ("Palm Beach, Florida")
+    words: frozenset[str] = frozenset()  # a which/what phrase's own terms: "Yellowstone National Park" may hold them
 
 
 _BLANK = re.compile(r"(\b(?:what|who|whom|which(?:\s+[\w’'-]+){1,2})\s*\?|:)\s*$", re.IGNORECASE)
@@ -103,11 +104,38 @@ def asked_for(question: str) -> Asked | None:
     matches = list(_WH.finditer(question))
     if not matches or question.rstrip().endswith(":"):  # "a coach who:": a relative "who", not the asking one
         return Asked(_measured(question), blank=True, phrase=True) if blank else None
-    wh = matches[-1] if matches[-1].start() > len(question) / 2 else matches[0]  # the asking clause
+    wh = _asking(question, matches)
     kind = _kind(question, wh)
     if kind is None:
         return Asked(frozenset(), blank=True, phrase=True) if blank else None
-    return dataclasses.replace(kind, rest=question[wh.end():], blank=blank)
+    return dataclasses.replace(kind, rest=question[wh.end():], blank=blank, words=_phrase_words(question, wh))
+
+
+def _asking(question: str, matches: list[re.Match]) -> re.Match:
+    """The wh-word that asks, in the question's last sentence ("... was convicted. Which company was he
+    ...?"). A "how many" never starts a relative clause; a wh-word right before the question mark ends
+    on its gap ("..., which is being held where?"); after a comma one mostly does ("Kanye West, who ...",
+    "the US, where he is wanted"); else the first asks ("which country ... where he is wanted", "which
+    politician ... who can"), unless the question ends on its gap ("... after flooding in which state?")."""
+    last = max((m.end() for m in re.finditer(r"[.!?]\s+(?=[A-Z])", question.rstrip())), default=0)
+    own = [m for m in matches if m.start() >= last] or matches[-1:]
+    final = [m for m in own if m.group(1).lower().startswith("how") or re.match(r"\s*\?", question[m.end():])]
+    if final:
+        return final[-1]
+    if _BLANK.search(question):
+        return own[-1]
+    opening = [m for m in own if not question[:m.start()].rstrip().endswith(",")]
+    return (opening or own)[0]
+
+
+def _phrase_words(question: str, wh: re.Match) -> frozenset[str]:
+    """The terms of the words after "which"/"what" ("national park" in "which national park ..."), up to
+    its auxiliary or preposition: an answer may hold them ("Yellowstone National Park")."""
+    after = re.match(r"\s+((?:[\w’'-]+\s*){1,3})", question[wh.end():])  # the words before any punctuation
+    if wh.group(1).lower() not in ("which", "what") or after is None:
+        return frozenset()
+    words = itertools.takewhile(lambda w: w.lower() not in _AUXILIARY | _PREPOSITIONS, after.group(1).split())
+    return frozenset(t for w in words if w.islower() for t in terms(w))  # "which Labour frontbencher": not "Labour"
 
 
 def _measured(question: str) -> frozenset[str]:
@@ -264,10 +292,10 @@ def _sharing(verb) -> list:
     return [verb, *coordinated, *governed]
 
 
-def role_span(question: str, doc, part: Role) -> Span | None:
+def role_span(named: frozenset[str], doc, part: Role) -> Span | None:
     """A proper noun that plays the asked part though spaCy's entities missed it ("Novak" taken for an
-    organisation, "Djokovic" for nothing): the noun with its compound words, unless the question names it."""
-    named = set(terms(question))
+    organisation, "Djokovic" for nothing): the noun with its compound words, unless the question's terms
+    (``named``) name it."""
     for token in doc:
         if token.pos_ != "PROPN" or token.dep_ in ("compound", "flat"):
             continue
@@ -396,11 +424,11 @@ class Span:
     label: str = ""  # spaCy's entity label, when the span is an entity
 
 
-def candidates(question: str, asked: Asked, doc) -> list[Span]:
+def candidates(question: Reading, doc) -> list[Span]:
     """The spans of ``doc`` that could answer: of the asked type and not named by the question. A count
     takes the question's unit when it follows ("93 votes"); a list of several is one answer when the
     question asks for several ("Finland and Sweden")."""
-    named, exempt = set(terms(question)), _asked_words(question)
+    asked, named, exempt = question.asked, question.named, question.asked.words
     echoed = named - exempt  # a name with the question's other words is the question's, not its answer
     found: list[Span] = []
     other_units: set[int] = set()  # counts of another unit than the asked one
@@ -414,8 +442,7 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
             continue  # "how old is he": a count is a number, not "Tuesday"
         if asked.unit == "year" and not _YEAR.search(doc[start:ent.end].text):
             continue  # "what year did it debut": 1995, not "some 27 years"
-        text = doc[start:ent.end].text.split("...")[-1].strip(" ,.;:")  # search snippets glue with "..."
-        text = re.sub(r"['’]s$", "", text)
+        text = _shown(doc, start, ent.end)
         words = terms(text)
         if not words or all(w in named for w in words) or (ent.label_ in NAMES and any(w in echoed for w in words)):
             continue  # a name the question uses is not its answer; "which national park": "Yellowstone National Park"
@@ -423,7 +450,7 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
         if ent.label_ in NUMBERS and end < len(doc) and doc[end].lower_ in _MAGNITUDES \
                 and doc[end].idx == doc[end - 1].idx + len(doc[end - 1].text):
             end += 1  # "£7m": spaCy's money entity stops at "£7"
-            text = doc[start:end].text
+            text = _shown(doc, start, end)
         if _dateline(doc, ent):
             continue
         if ent.label_ == "NORP" and asked.labels != {"NORP"} and all(t.pos_ == "ADJ" for t in ent):
@@ -433,7 +460,7 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
             if not all(w in exempt for t in run for w in terms(t.text)):
                 continue  # it qualifies a name that follows ("Ukrainian President Zelensky"), it is not one
             end = run[-1].i + 1  # the rest of the name is the asked kind: "Yellowstone National Park"
-            text = doc[start:end].text
+            text = _shown(doc, start, end)
         if asked.unit == "old":
             text = re.sub(r"[\s-]*years?[\s-]*old$", "", text)  # "101-year-old" -> "101"
         elif asked.unit and end < len(doc) and (doc[end].text.lower() == asked.unit
@@ -447,6 +474,13 @@ def candidates(question: str, asked: Asked, doc) -> list[Span]:
     if asked.count > 1:
         found = _lists(doc, found) + found
     return found
+
+
+def _shown(doc, start: int, end: int) -> str:
+    """A span's text as an answer: after the last "..." (search snippets glue pieces with it), without
+    edge punctuation or a possessive "'s"."""
+    text = doc[start:end].text.split("...")[-1].strip(" ,.;:")
+    return re.sub(r"['’]s$", "", text)
 
 
 def _place_levels(doc, found: list[Span], asked: Asked) -> list[Span]:
@@ -469,16 +503,16 @@ def _place_levels(doc, found: list[Span], asked: Asked) -> list[Span]:
     return found
 
 
-def self_named(question: str, doc) -> list[Span]:
+def self_named(question: Reading, doc) -> list[Span]:
     """Proper names that end on a word of the question's wh-phrase: "the Tony Awards" for "which awards
     show", "Yosemite National Park" for "which national park", "Kansas City" for "which city". Such a name
     says that it is of the asked kind; one that only starts with the word does not ("State Department").
     Not for a country or a state: a name ending on "State" is a nickname ("the Golden State") or a
     university more often than a state, and spaCy's place entities type those well."""
-    asked = _asked_words(question) - _country_words()
+    asked = question.asked.words - _country_words()
     if not asked:
         return []
-    named, out = set(terms(question)), []
+    named, out = question.named, []
     for token in doc:
         if token.pos_ != "PROPN" or not token.text[0].isupper() or not set(terms(token.text)) & asked \
                 or (token.i + 1 < len(doc) and doc[token.i + 1].pos_ == "PROPN"):
@@ -495,16 +529,6 @@ def self_named(question: str, doc) -> list[Span]:
 @lru_cache(maxsize=1)
 def _country_words() -> frozenset[str]:
     return frozenset(t for noun, kind in _HEADS.items() if kind == {"GPE"} for t in terms(noun))
-
-
-def _asked_words(question: str) -> set[str]:
-    """The terms of the wh-phrase's words ("national park" in "which national park ..."): an answer may
-    hold them ("Yellowstone National Park", "American Airlines")."""
-    wh = list(re.finditer(r"\b(which|what)\s+((?:[\w’'-]+\s*){1,3})", question, re.IGNORECASE))
-    if not wh:
-        return set()
-    words = itertools.takewhile(lambda w: w.lower() not in _AUXILIARY | _PREPOSITIONS, wh[-1].group(2).split())
-    return {t for w in words if w.islower() for t in terms(w)}  # "which Labour frontbencher": not "Labour"
 
 
 def _dateline(doc, ent) -> bool:
@@ -528,54 +552,83 @@ def _lists(doc, found: list[Span]) -> list[Span]:
     return [Span(r[0].start, r[-1].end, doc[r[0].start:r[-1].end].text) for r in runs if len(r) > 1]
 
 
-def short_answer(question: str, sentence: str, doc=None, question_doc=None) -> str:
-    """The span of ``sentence`` that answers ``question``, or "" when it holds no span of the asked kind.
-    Of several, those that play the asked part (``plays``) first; then the one nearest the question's
-    words found in the sentence (each at its nearest place; the square root of the gap, so that a word
-    right beside a span counts more than several far off)."""
+@dataclass(frozen=True)
+class Reading:
+    """A question read once for all the sentences it is matched against: what it asks for, its parse,
+    its terms, the part its answer plays, and its predicate (the first of its words after the wh-phrase
+    that is not the asked noun: "vetoed" in "who vetoed ...", "voted" in "how many countries voted")."""
+
+    text: str
+    asked: Asked
+    doc: object
+    named: frozenset[str]
+    part: Role | None
+    predicate: str
+
+
+def read(question: str, doc=None) -> Reading | None:
+    """The question's reading, or None when it asks for no span ("what did China do?"); ``doc`` is its
+    parse when the caller has it already."""
     asked = asked_for(question)
     if asked is None:
-        return ""
-    if doc is None or question_doc is None:
-        question_doc, doc = parse([question, sentence])
-    found = candidates(question, asked, doc)
-    named = set(terms(question))
+        return None
+    doc = doc if doc is not None else parse([question])[0]
+    predicate = next((t for t in terms(asked.rest) if t not in _asked_nouns()), "")
+    return Reading(question, asked, doc, frozenset(terms(question)), role(doc), predicate)
+
+
+def short_answer(question: str, sentence: str) -> str:
+    """The span of ``sentence`` that answers ``question``, or "" (see ``answer_in``)."""
+    reading = read(question)
+    return answer_in(reading, parse([sentence])[0]) if reading is not None else ""
+
+
+def answer_in(question: Reading, doc) -> str:
+    """The span of the sentence ``doc`` that answers the question, or "" when it holds no span of the
+    asked kind. A name that says its kind (``self_named``) answers first; then, for a phrase, the words
+    the sentence puts on the asked noun, or what fills the question's gap; then the candidates that play
+    the asked part (``plays``), and of several the one nearest the question's words."""
+    asked = question.asked
+    found = candidates(question, doc)
     if own := self_named(question, doc):
-        found = own
-    elif asked.phrase and (named_on := head_span(question_doc, doc)) is not None:
+        return _nearest(question, doc, own)
+    if asked.phrase and (named_on := head_span(question.doc, doc)) is not None:
         filling = [s for s in found if s.start < named_on.end <= s.end]  # a name ending on the noun's word
         return filling[0].text if filling else named_on.text
-    gap = gap_span(question_doc, doc) if asked.blank and not own else None
+    gap = gap_span(question.doc, doc) if asked.blank else None
     if gap is not None:
         filling = [s for s in found if s.start < gap.end and gap.start < s.end]  # a typed name in the gap
         if filling:
             return filling[0].text
-        if asked.phrase and not all(w in named for w in terms(gap.text)):  # not an echo of the question
+        if asked.phrase and not all(w in question.named for w in terms(gap.text)):  # not an echo of the question
             return gap.text
-    part = role(question_doc) if not own else None
     playing: list[Span] = []
-    if part is not None:
-        playing = [s for s in found if plays(doc, s, part)]
-        if not playing and asked.labels & NAMES and (extra := role_span(question, doc, part)) is not None:
+    if question.part is not None:
+        playing = [s for s in found if plays(doc, s, question.part)]
+        if not playing and asked.labels & NAMES \
+                and (extra := role_span(question.named, doc, question.part)) is not None:
             playing = [extra]
         found = playing or found
-    if asked.phrase and not own and not playing:  # "which virus", "which painting": a noun not in _HEADS,
+    if asked.phrase and not playing:  # "which virus", "which painting": a noun not in _HEADS,
         found = [s for s in found if s.label not in _LISTED]  # which lists every noun for these kinds
-    if not found:
-        return ""
-    # "who vetoed ...": the answer is who did that; "how many countries voted": skip the asked noun
-    predicate = next((t for t in terms(asked.rest) if t not in _asked_nouns()), "")
+    return _nearest(question, doc, found) if found else ""
+
+
+def _nearest(question: Reading, doc, found: list[Span]) -> str:
+    """The span nearest the question's words in the sentence: each word at its nearest place, the square
+    root of the gap (a word right beside a span counts more than several far off), the predicate
+    weighing PREDICATE_WEIGHT times."""
     places: dict[str, list[int]] = {}
     for token in doc:
         for term in terms(token.text):
-            if term in named:
+            if term in question.named:
                 places.setdefault(term, []).append(token.i)
 
     def distance(span: Span) -> float:
         def gap(i: int) -> int:
             return span.start - i if i < span.start else max(0, i - span.end + 1)
 
-        return sum(math.sqrt(min(gap(i) for i in at)) * (PREDICATE_WEIGHT if term == predicate else 1)
+        return sum(math.sqrt(min(gap(i) for i in at)) * (PREDICATE_WEIGHT if term == question.predicate else 1)
                    for term, at in places.items())
 
     return min(found, key=distance).text
