@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import atexit
 import json
-import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -258,17 +256,4 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
-    except SystemExit as done:
-        if sys.argv[1:2] == ["ask"]:
-            _exit_without_teardown(done.code)
-        raise
 
-
-def _exit_without_teardown(code: int | str | None) -> NoReturn:
-    """End a command that wrote nothing without the interpreter's teardown, which frees the objects of
-    llama-index, Chroma, onnxruntime and spaCy one by one: 0.5 s of a 3.8 s cold `rag ask`. Exit
-    handlers still run and the output is flushed first."""
-    atexit._run_exitfuncs()  # what a normal exit runs (logging's flush among them), minus the teardown
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code if isinstance(code, int) else int(code is not None))
