@@ -119,6 +119,8 @@ def test_the_span_is_of_the_asked_kind_and_new_to_the_question(question, sentenc
      "straight sets to win the men's singles title at the 2021 Australian Open.", "Novak Djokovic"),
     ("Who directed Avatar?", "Avatar, directed, written and produced by James Cameron, starred Sam Worthington.",
      "James Cameron"),
+    ("Elon Musk, who founded Tesla, is buying which social media company?",  # the part of "which", not of "who"
+     "Elon Musk, who founded Tesla, is buying Twitter, the social media company, for $44bn.", "Twitter"),
 ])
 def test_the_span_that_plays_the_asked_part_wins_over_the_nearest_one(question, sentence, short):
     assert spans.short_answer(question, sentence) == short

@@ -92,6 +92,7 @@ class Asked:
     phrase: bool = False  # any phrase may answer ("which feature", "to do what"), not only a typed name
     within: bool = False  # "where": a place with the larger one the sentence names after it ("Palm Beach, Florida")
     words: frozenset[str] = frozenset()  # a which/what phrase's own terms: "Yellowstone National Park" may hold them
+    at: int = 0  # where the asking wh-word starts in the question (a relative "who" before it does not ask)
 
 
 _BLANK = re.compile(r"(\b(?:what|who|whom|which(?:\s+[\w’'-]+){1,2})\s*\?|:)\s*$", re.IGNORECASE)
@@ -108,7 +109,8 @@ def asked_for(question: str) -> Asked | None:
     kind = _kind(question, wh)
     if kind is None:
         return Asked(frozenset(), blank=True, phrase=True) if blank else None
-    return dataclasses.replace(kind, rest=question[wh.end():], blank=blank, words=_phrase_words(question, wh))
+    return dataclasses.replace(kind, rest=question[wh.end():], blank=blank, words=_phrase_words(question, wh),
+                               at=wh.start())
 
 
 def _asking(question: str, matches: list[re.Match]) -> re.Match:
@@ -226,9 +228,10 @@ _SUBJECTS = ("nsubj", "csubj")
 _COPULA = "be"
 
 
-def role(question_doc) -> Role | None:
-    """The part the question's wh-word plays: who did it, who it was done to, or who is the noun."""
-    wh = next((t for t in question_doc if t.lower_ in ("who", "whom", "which", "what")), None)
+def role(question_doc, at: int = 0) -> Role | None:
+    """The part the asking wh-word (the first from ``at``, its offset) plays: who did it, who it was done
+    to, or who is the noun."""
+    wh = next((t for t in question_doc if t.idx >= at and t.lower_ in ("who", "whom", "which", "what")), None)
     if wh is None:
         return None
     asking = wh.head if wh.dep_ == "det" and wh.head.pos_ in ("NOUN", "PROPN") else wh  # "which company won"
@@ -342,11 +345,11 @@ def gap_span(question_doc, doc) -> Span | None:
     return None
 
 
-def head_span(question_doc, doc) -> Span | None:
+def head_span(question_doc, doc, at: int = 0) -> Span | None:
     """For "which dinosaur" / "which virus outbreak", a kind no entity type names: the words that the
     sentence puts on that noun ("the US monkeypox outbreak", "the dinosaur Gorgosaurus"), less the
     question's own."""
-    wh = next((t for t in question_doc if t.lower_ in ("which", "what")), None)
+    wh = next((t for t in question_doc if t.idx >= at and t.lower_ in ("which", "what")), None)
     # the wh-phrase's last noun, read off the words (spaCy often mis-parses a question-final "which X?")
     rest = [t for t in question_doc[wh.i + 1:] if not t.is_punct] if wh is not None else []
     if len(rest) <= 3 and question_doc[-1].text == "?":  # question-final: its words are the noun phrase
@@ -574,7 +577,7 @@ def read(question: str, doc=None) -> Reading | None:
         return None
     doc = doc if doc is not None else parse([question])[0]
     predicate = next((t for t in terms(asked.rest) if t not in _asked_nouns()), "")
-    return Reading(question, asked, doc, frozenset(terms(question)), role(doc), predicate)
+    return Reading(question, asked, doc, frozenset(terms(question)), role(doc, asked.at), predicate)
 
 
 def short_answer(question: str, sentence: str) -> str:
@@ -592,7 +595,7 @@ def answer_in(question: Reading, doc) -> str:
     found = candidates(question, doc)
     if own := self_named(question, doc):
         return _nearest(question, doc, own)
-    if asked.phrase and (named_on := head_span(question.doc, doc)) is not None:
+    if asked.phrase and (named_on := head_span(question.doc, doc, question.asked.at)) is not None:
         filling = [s for s in found if s.start < named_on.end <= s.end]  # a name ending on the noun's word
         return filling[0].text if filling else named_on.text
     gap = gap_span(question.doc, doc) if asked.blank else None
