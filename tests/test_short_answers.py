@@ -34,6 +34,8 @@ from rag.text import sentences
     ("Elon Musk, who bought a bank last year, is now acquiring which social media platform?",
      spans.ORGS | {"PRODUCT"}, ""),
     ("The climate summit, which the king will not attend, is being held where?", spans.PLACES, ""),
+    ("Under pressure from regulators, which airlines are now offering refunds when flights are cancelled?",
+     spans.ORGS | {"PRODUCT"}, ""),  # a "which" after a leading phrase's comma asks
     ("The striker retired after a career in which he won how many league titles?", spans.NUMBERS, "league"),
 ])
 def test_the_question_says_what_kind_of_span_answers_it(question, labels, unit):

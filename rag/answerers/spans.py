@@ -116,9 +116,10 @@ def asked_for(question: str) -> Asked | None:
 def _asking(question: str, matches: list[re.Match]) -> re.Match:
     """The wh-word that asks, in the question's last sentence ("... was convicted. Which company was he
     ...?"). A "how many" never starts a relative clause; a wh-word right before the question mark ends
-    on its gap ("..., which is being held where?"); after a comma one mostly does ("Kanye West, who ...",
-    "the US, where he is wanted"); else the first asks ("which country ... where he is wanted", "which
-    politician ... who can"), unless the question ends on its gap ("... after flooding in which state?")."""
+    on its gap ("..., which is being held where?"); after a comma one mostly starts a relative clause
+    ("Kanye West, who ...", "the US, where he is wanted") unless it is ``_interrogative``; else the
+    first asks ("which country ... where he is wanted", "which politician ... who can"), unless the
+    question ends on its gap ("... after flooding in which state?")."""
     last = max((m.end() for m in re.finditer(r"[.!?]\s+(?=[A-Z])", question.rstrip())), default=0)
     own = [m for m in matches if m.start() >= last] or matches[-1:]
     final = [m for m in own if m.group(1).lower().startswith("how") or re.match(r"\s*\?", question[m.end():])]
@@ -126,8 +127,16 @@ def _asking(question: str, matches: list[re.Match]) -> re.Match:
         return final[-1]
     if _BLANK.search(question):
         return own[-1]
-    opening = [m for m in own if not question[:m.start()].rstrip().endswith(",")]
+    opening = [m for m in own if not question[:m.start()].rstrip().endswith(",") or _interrogative(question, m)]
     return (opening or own)[0]
+
+
+def _interrogative(question: str, wh: re.Match) -> bool:
+    """A wh-word that asks even after a comma: "what", or "which" before a noun that asks for a kind
+    ("Under pressure, which airlines ..."), where a relative "which" is followed by its clause."""
+    word = wh.group(1).lower()
+    following = re.match(r"\s+([\w’'-]+)", question[wh.end():])
+    return word == "what" or (word == "which" and following is not None and bool(_listed(following.group(1).lower())))
 
 
 def _phrase_words(question: str, wh: re.Match) -> frozenset[str]:
