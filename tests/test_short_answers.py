@@ -283,3 +283,13 @@ def test_a_count_is_a_number_and_a_possessive_wh_noun_is_the_one_asked(question,
 ])
 def test_a_noun_not_listed_is_not_answered_by_a_person_place_or_organisation(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
+
+
+@pytest.mark.parametrize("short,passage,full", [
+    ("Williams", "Serena Williams beat Danka Kovinic in straight sets. Williams said she felt at home.",
+     "Serena Williams"),  # the surname, as the passage first gave it in full
+    ("Biden", "Joe Biden met Hunter Biden on Monday. Biden later left for Delaware.", "Biden"),  # which Biden?
+    ("Virginia", "Floods swept West Virginia and parts of Virginia on Tuesday.", "Virginia"),  # a place, not a surname
+])
+def test_a_surname_is_answered_with_the_full_name_its_passage_gives(short, passage, full):
+    assert spans.in_full(short, passage) == full

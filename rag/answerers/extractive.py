@@ -196,11 +196,11 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     # A follow-up ("And China?") is answered by a sentence with its own words when one exists, not by
     # the one that best answered the earlier question.
     best = next((s for s in scored if s[3] & own), scored[0])
-    picks = [Pick(best[1], best[2], round(best[0], 4), best[4])]
+    picks = [Pick(best[1], best[2], round(best[0], 4), spans.in_full(best[4], passages[best[1] - 1].text))]
     covered = best[3] & weights.keys()
     for score, number, sentence, words, short in (s for s in scored if s is not best):
         if score >= SECOND_WITHIN * best[0] and (words & own) - covered:
-            picks.append(Pick(number, sentence, round(score, 4), short))
+            picks.append(Pick(number, sentence, round(score, 4), spans.in_full(short, passages[number - 1].text)))
             break
     return Verdict(picks, confidence, judged)
 

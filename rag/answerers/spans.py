@@ -594,6 +594,17 @@ def _lists(doc, found: list[Span]) -> list[Span]:
     return [Span(r[0].start, r[-1].end, doc[r[0].start:r[-1].end].text) for r in runs if len(r) > 1]
 
 
+def in_full(short: str, text: str) -> str:
+    """A surname as the passage ``text`` gives it in full: news names a person in full once, then by
+    surname ("Serena Williams" ... "Williams"). Only people: "Virginia" is not short for "West Virginia".
+    When the passage's full names disagree ("Joe Biden", "Hunter Biden"), or it has none, the word stays."""
+    if not short[:1].isupper() or " " in short or short not in text:
+        return short
+    fuller = {ent.text for ent in parse([text])[0].ents
+              if ent.label_ == "PERSON" and len(ent) > 1 and ent[-1].text == short and "..." not in ent.text}
+    return fuller.pop() if len(fuller) == 1 else short
+
+
 @dataclass(frozen=True)
 class Reading:
     """A question read once for all the sentences it is matched against: what it asks for, its parse,
