@@ -93,7 +93,6 @@ class Asked:
     within: bool = False  # "where": a place with the larger one the sentence names after it ("Palm Beach, Florida")
     words: frozenset[str] = frozenset()  # a which/what phrase's own terms: "Yellowstone National Park" may hold them
     at: int = 0  # where the asking wh-word starts in the question (a relative "who" before it does not ask)
-    level: str = ""  # "country", "state" or "province": the kind of place asked for, which spaCy's GPE mixes
 
 
 _BLANK = re.compile(r"(\b(?:what|who|whom|which(?:\s+[\w’'-]+){1,2})\s*\?|:)\s*$", re.IGNORECASE)
@@ -196,15 +195,14 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
     for at, noun in enumerate(phrase):
         owner = re.sub(r"['’]s$", "", noun)
         if owner != noun:  # "which country's prime minister": the country is asked for, not the minister
-            return Asked(_HEADS[owner], count=count, level=_LEVELS.get(_listed(owner), "")) if owner in _HEADS \
-                else Asked(NAMES, count=count, phrase=True)
+            return Asked(_HEADS[owner], count=count) if owner in _HEADS else Asked(NAMES, count=count, phrase=True)
         if noun != _singular(noun) and _singular(noun) in _HEADS:
             count = max(count, 2)  # "which countries": perhaps several
         if noun in ("percentage", "percent", "proportion", "share"):
             return Asked(frozenset({"PERCENT"}))
         if _listed(noun):
             head = _listed([*itertools.takewhile(_listed, phrase[at:])][-1])  # "island nation": its last noun
-            return Asked(_HEADS[head], count=count, unit="year" if head == "year" else "", level=_LEVELS.get(head, ""))
+            return Asked(_HEADS[head], count=count, unit="year" if head == "year" else "")
     return Asked(NAMES, count=count, phrase=True)  # "which feature": a name, or a phrase where the gap is
 
 
@@ -510,39 +508,11 @@ def _place_levels(doc, found: list[Span], asked: Asked) -> list[Span]:
              if b.start == a.end + 1 and doc[a.end].text == "," and asked.count == 1
              and not any(joined(b, c) or joined(c, a) for c in places if c not in (a, b))}
     if asked.labels == {"GPE"}:
-        found = [s for s in found if s.start not in inner] or found
-        return [s for s in found if _is_place(s.text, asked.level)] or found if asked.level else found
+        return [s for s in found if s.start not in inner] or found
     if asked.within:
         return [Span(s.start, inner[s.start].end, doc[s.start:inner[s.start].end].text, "GPE")
                 if s.start in inner else s for s in found]
     return found
-
-
-# Names news uses that the ISO and CLDR lists (below) spell otherwise or leave out.
-_COUNTRY_ALIASES = frozenset({"britain", "great britain", "uk", "u.k.", "england", "scotland", "wales",
-                              "northern ireland", "turkey", "america", "us", "u.s.", "usa", "holland"})
-_LEVELS = {"country": "country", "nation": "country", "state": "state", "province": "province"}
-
-
-@lru_cache(maxsize=4)
-def _places(level: str) -> frozenset[str]:
-    """The names of the places of a level, lower case: countries by their ISO 3166 names (pycountry) and
-    their everyday English ones (CLDR's, through Babel: "Russia", "South Korea"); states and provinces
-    as ISO 3166-2 lists them (US, Indian, Australian, Nigerian states; Canadian provinces ...)."""
-    import pycountry
-
-    if level == "country":
-        from babel import Locale
-
-        everyday = [name for code, name in Locale("en").territories.items() if code.isalpha()]
-        iso = [getattr(c, field) for c in pycountry.countries for field in ("name", "common_name", "official_name")
-               if hasattr(c, field)]
-        return frozenset(n.lower() for n in everyday + iso) | _COUNTRY_ALIASES
-    return frozenset(s.name.lower() for s in pycountry.subdivisions if s.type.lower() == level)
-
-
-def _is_place(text: str, level: str) -> bool:
-    return re.sub(r"^the\s+", "", text.lower()) in _places(level)
 
 
 def self_named(question: Reading, doc) -> list[Span]:
