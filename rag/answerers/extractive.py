@@ -176,11 +176,9 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
         if signals.confidence() >= THRESHOLD:
             passing.append((number, sentence, words, float(sem)))
     # Only the sentences that answer are parsed for their span (spaCy costs a few ms a sentence).
-    shorts = [""] * len(passing)
-    if passing and spans.asked_for(question) is not None:
-        question_doc, *docs = spans.parse([question] + [p[1] for p in passing])
-        reading = spans.read(question, question_doc)
-        shorts = [spans.answer_in(reading, doc) for doc in docs]
+    reading = spans.read(question) if passing else None
+    shorts = [spans.answer_in(reading, doc) for doc in spans.parse([p[1] for p in passing])] if reading \
+        else [""] * len(passing)
     said_by = _agreement(shorts, [passages[p[0] - 1].article_id for p in passing])
     scored = []
     for (number, sentence, words, sem), short, sources in zip(passing, shorts, said_by, strict=True):

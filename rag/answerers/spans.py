@@ -589,13 +589,13 @@ class Reading:
     predicate: str
 
 
-def read(question: str, doc=None) -> Reading | None:
-    """The question's reading, or None when it asks for no span ("what did China do?"); ``doc`` is its
-    parse when the caller has it already."""
+def read(question: str) -> Reading | None:
+    """The question's reading, or None when it asks for no span ("what did China do?": then it is not
+    parsed)."""
     asked = asked_for(question)
     if asked is None:
         return None
-    doc = doc if doc is not None else parse([question])[0]
+    doc = parse([question])[0]
     predicate = next((t for t in terms(asked.rest) if t not in _asked_nouns()), "")
     return Reading(question, asked, doc, frozenset(terms(question)), role(doc, asked.at), predicate)
 
@@ -612,9 +612,9 @@ def answer_in(question: Reading, doc) -> str:
     the sentence puts on the asked noun, or what fills the question's gap; then the candidates that play
     the asked part (``plays``), and of several the one nearest the question's words."""
     asked = question.asked
-    found = candidates(question, doc)
     if own := self_named(question, doc):
         return _nearest(question, doc, own)
+    found = candidates(question, doc)
     if asked.phrase and (named_on := head_span(question.doc, doc, question.asked.at)) is not None:
         filling = [s for s in found if s.start < named_on.end <= s.end]  # a name ending on the noun's word
         return filling[0].text if filling else named_on.text
