@@ -150,6 +150,39 @@ def test_an_interrupted_write_is_healed_by_the_next_run(settings, monkeypatch):
     assert len(ids) == len(set(ids))
 
 
+def test_writes_are_batched_and_an_interrupt_still_writes_what_was_embedded(settings, monkeypatch):
+    """Chroma's add costs nearly twice as much in calls of 32 passages as in calls of 256, so several
+    groups go in one call; an interrupted run still writes the groups it had embedded."""
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from rag import ingest as ingest_module
+
+    bot = Assistant(settings)
+    real_groups, real_add = ingest_module._groups, ChromaVectorStore.add
+    monkeypatch.setattr(ingest_module, "GROUP_CHARS", 1)  # one article per group
+    monkeypatch.setattr(ingest_module, "WRITE_PASSAGES", 10_000)  # ... and all of them in one write
+    calls = []
+
+    def add(self, nodes, **kwargs):
+        calls.append(len({n.metadata["article_id"] for n in nodes}))
+        return real_add(self, nodes, **kwargs)
+
+    def interrupted(articles):
+        for i, group in enumerate(real_groups(articles)):
+            if i == 3:
+                raise KeyboardInterrupt
+            yield group
+
+    monkeypatch.setattr(ChromaVectorStore, "add", add)
+    monkeypatch.setattr(ingest_module, "_groups", interrupted)
+    report = bot.ingest()
+    assert report.interrupted and len(report.added) == 3 and calls == [3]
+    assert len(passages_by_article(bot)) == 3 and bot.store.count() == report.passages_written
+    monkeypatch.setattr(ingest_module, "_groups", real_groups)
+    report = bot.ingest()
+    assert len(report.added) == 2 and report.unchanged == 3 and calls == [3, 2]
+
+
 def test_rebuild_embeds_everything_again(settings):
     bot = Assistant(settings)
     first = bot.ingest()
@@ -226,6 +259,7 @@ def test_splitting_and_writing_run_beside_the_model(settings, monkeypatch):
     from rag.embeddings import MiniLMEmbedding
 
     monkeypatch.setattr(ingest_module, "GROUP_CHARS", 1)  # one article per group
+    monkeypatch.setattr(ingest_module, "WRITE_PASSAGES", 1)  # and one group per write
     second_split, second_embedding = threading.Event(), threading.Event()
     splits, encodes, writes = [], [], []
     real_passages, real_encode, real_add = ingest_module._passages, MiniLMEmbedding.encode, ChromaVectorStore.add
