@@ -127,6 +127,18 @@ def test_a_bad_file_is_reported_and_nothing_already_indexed_is_lost(settings):
     assert report.unchanged == 5 and bot.store.count() == count
 
 
+def interrupted_at(n: int, real_groups):
+    """``_groups`` as a Ctrl-C before its group ``n`` leaves it."""
+
+    def groups(articles):
+        for i, group in enumerate(real_groups(articles)):
+            if i == n:
+                raise KeyboardInterrupt
+            yield group
+
+    return groups
+
+
 def test_an_interrupted_write_is_healed_by_the_next_run(settings, monkeypatch):
     bot = Assistant(settings)
     from rag import ingest as ingest_module
@@ -134,13 +146,7 @@ def test_an_interrupted_write_is_healed_by_the_next_run(settings, monkeypatch):
     real_groups = ingest_module._groups
     monkeypatch.setattr(ingest_module, "GROUP_CHARS", 1)  # one article per write
 
-    def interrupted(articles):
-        for i, group in enumerate(real_groups(articles)):
-            if i == 2:
-                raise KeyboardInterrupt
-            yield group
-
-    monkeypatch.setattr(ingest_module, "_groups", interrupted)
+    monkeypatch.setattr(ingest_module, "_groups", interrupted_at(2, real_groups))
     report = bot.ingest()
     assert report.interrupted and len(report.added) == 2
     monkeypatch.setattr(ingest_module, "_groups", real_groups)
@@ -167,14 +173,8 @@ def test_writes_are_batched_and_an_interrupt_still_writes_what_was_embedded(sett
         calls.append(len({n.metadata["article_id"] for n in nodes}))
         return real_add(self, nodes, **kwargs)
 
-    def interrupted(articles):
-        for i, group in enumerate(real_groups(articles)):
-            if i == 3:
-                raise KeyboardInterrupt
-            yield group
-
     monkeypatch.setattr(ChromaVectorStore, "add", add)
-    monkeypatch.setattr(ingest_module, "_groups", interrupted)
+    monkeypatch.setattr(ingest_module, "_groups", interrupted_at(3, real_groups))
     report = bot.ingest()
     assert report.interrupted and len(report.added) == 3 and calls == [3]
     assert len(passages_by_article(bot)) == 3 and bot.store.count() == report.passages_written
