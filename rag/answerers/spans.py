@@ -323,30 +323,32 @@ _FUNCTION = frozenset({"ADP", "PART", "DET", "PRON", "AUX", "CCONJ", "SCONJ", "P
 MAX_FILLER = 10  # tokens: a gap holds a phrase, not the rest of the sentence
 
 
-def _anchor(question_doc) -> list:
-    """The question's last words before its gap ("plans for" in "... ditch plans for what?"), without
-    "do" ("Trump to do what?": the sentence says what he is to do, not "do")."""
+def gap_anchor(question_doc) -> tuple[str, ...]:
+    """The lemmas of the question's last words before its gap ("plan for" in "... ditch plans for
+    what?"), without "do" ("Trump to do what?": the sentence says what he is to do, not "do"); none
+    when they are a single function word (a preposition alone matches too much)."""
     end = next((t.i for t in reversed(question_doc) if t.lower_ in _GAP_WORDS), len(question_doc))
     words = list(itertools.takewhile(lambda t: not t.is_punct, reversed(question_doc[:end])))[::-1]
     if words and words[-1].lemma_ == "do":
         words = words[:-1]
-    return words[-2:]
+    words = words[-2:]
+    if not words or (len(words) == 1 and words[0].pos_ in _FUNCTION):
+        return ()
+    return tuple(t.lemma_.lower() for t in words)
 
 
-def gap_span(question_doc, doc) -> Span | None:
+def gap_span(anchor: tuple[str, ...], doc) -> Span | None:
     """The phrase of ``doc`` that fills the question's gap: where the sentence has the question's words
-    before the gap, the phrase that completes the last of them in the parse: the object of a preposition
-    ("plans for student loan forgiveness"), the verb phrase after "to" ("trying to burn a spider") or
-    "who" ("a coach who prayed on the field"), or a verb's object ("picked up alien signals"). A single
-    word before the gap must be a content word; a preposition alone matches too much."""
-    anchor = _anchor(question_doc)
-    if not anchor or (len(anchor) == 1 and anchor[0].pos_ in _FUNCTION):
+    before the gap (``gap_anchor``), the phrase that completes the last of them in the parse: the object
+    of a preposition ("plans for student loan forgiveness"), the verb phrase after "to" ("trying to burn
+    a spider") or "who" ("a coach who prayed on the field"), or a verb's object ("picked up alien
+    signals")."""
+    if not anchor:
         return None
-    lemmas = [t.lemma_.lower() for t in anchor]
     for token in doc:
-        if token.i + 1 < len(anchor) or token.lemma_.lower() != lemmas[-1]:
+        if token.i + 1 < len(anchor) or token.lemma_.lower() != anchor[-1]:
             continue
-        if len(lemmas) == 2 and doc[token.i - 1].lemma_.lower() != lemmas[0]:
+        if len(anchor) == 2 and doc[token.i - 1].lemma_.lower() != anchor[0]:
             continue
         filler = _filler(token)
         if filler is not None:
@@ -354,21 +356,25 @@ def gap_span(question_doc, doc) -> Span | None:
     return None
 
 
-def head_span(question_doc, doc, at: int = 0) -> Span | None:
-    """For "which dinosaur" / "which virus outbreak", a kind no entity type names: the words that the
-    sentence puts on that noun ("the US monkeypox outbreak", "the dinosaur Gorgosaurus"), less the
-    question's own."""
+def head_noun(question_doc, at: int = 0) -> str:
+    """The lemma of the wh-phrase's last noun ("dinosaur" in "which dinosaur", "outbreak" in "which
+    virus outbreak"), read off the words: spaCy often mis-parses a question-final "which X?"."""
     wh = next((t for t in question_doc if t.idx >= at and t.lower_ in ("which", "what")), None)
-    # the wh-phrase's last noun, read off the words (spaCy often mis-parses a question-final "which X?")
     rest = [t for t in question_doc[wh.i + 1:] if not t.is_punct] if wh is not None else []
     if len(rest) <= 3 and question_doc[-1].text == "?":  # question-final: its words are the noun phrase
         nouns = [t for t in rest if t.pos_ not in ("DET", "ADP", "NUM", "ADJ")]
     else:
         nouns = [t for t in itertools.takewhile(lambda t: t.pos_ in ("NOUN", "PROPN", "ADJ", "NUM"), rest)
                  if t.pos_ in ("NOUN", "PROPN")]
-    if not nouns:
+    return nouns[-1].lemma_.lower() if nouns else ""
+
+
+def head_span(noun: str, asked: frozenset[str], doc) -> Span | None:
+    """For "which dinosaur" / "which virus outbreak", a kind no entity type names: the words that the
+    sentence puts on that noun (``head_noun``: "the US monkeypox outbreak", "the dinosaur
+    Gorgosaurus"), less the question's own words and lemmas (``asked``)."""
+    if not noun:
         return None
-    noun, asked = nouns[-1].lemma_.lower(), {t.lower_ for t in question_doc} | {t.lemma_.lower() for t in question_doc}
     for token in doc:
         if token.lemma_.lower() != noun:
             continue
@@ -578,6 +584,7 @@ def in_full(short: str, text: str) -> str:
 @dataclass(frozen=True)
 class Reading:
     """A question read once for all the sentences it is matched against: what it asks for, its parse,
+    its asked noun and the words before its gap (``head_noun``, ``gap_anchor``),
     its terms, the part its answer plays, and its predicate (the first of its words after the wh-phrase
     that is not the asked noun: "vetoed" in "who vetoed ...", "voted" in "how many countries voted")."""
 
@@ -587,6 +594,9 @@ class Reading:
     named: frozenset[str]
     part: Role | None
     predicate: str
+    head: str  # the wh-phrase's noun, for a phrase ("dinosaur"; see head_noun)
+    anchor: tuple[str, ...]  # the lemmas before the gap, for a blank ("plan for"; see gap_anchor)
+    words: frozenset[str]  # the question's words and their lemmas, lower-cased
 
 
 def read(question: str) -> Reading | None:
@@ -597,7 +607,10 @@ def read(question: str) -> Reading | None:
         return None
     doc = parse([question])[0]
     predicate = next((t for t in terms(asked.rest) if t not in _asked_nouns()), "")
-    return Reading(question, asked, doc, frozenset(terms(question)), role(doc, asked.at), predicate)
+    return Reading(question, asked, doc, frozenset(terms(question)), role(doc, asked.at), predicate,
+                   head=head_noun(doc, asked.at) if asked.phrase else "",
+                   anchor=gap_anchor(doc) if asked.blank else (),
+                   words=frozenset(t.lower_ for t in doc) | frozenset(t.lemma_.lower() for t in doc))
 
 
 def short_answer(question: str, sentence: str) -> str:
@@ -615,10 +628,10 @@ def answer_in(question: Reading, doc) -> str:
     if own := self_named(question, doc):
         return _nearest(question, doc, own)
     found = candidates(question, doc)
-    if asked.phrase and (named_on := head_span(question.doc, doc, question.asked.at)) is not None:
+    if asked.phrase and (named_on := head_span(question.head, question.words, doc)) is not None:
         filling = [s for s in found if s.start < named_on.end <= s.end]  # a name ending on the noun's word
         return filling[0].text if filling else named_on.text
-    gap = gap_span(question.doc, doc) if asked.blank else None
+    gap = gap_span(question.anchor, doc) if asked.blank else None
     if gap is not None:
         filling = [s for s in found if s.start < gap.end and gap.start < s.end]  # a typed name in the gap
         if filling:
