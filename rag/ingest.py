@@ -205,9 +205,9 @@ def _write(to_write, indexed, settings, store, embed_model, report, on_progress,
 
     def write(items: list, done: int) -> int:
         """One Chroma add for several groups: the embedded groups of an interrupted run are kept too."""
-        group = [article for articles, _ in items for article in articles]
+        articles = [article for group, _ in items for article in group]
         nodes = [node for _, some in items for node in some]
-        replaced = [a.id for a in group if a.id in indexed]
+        replaced = [a.id for a in articles if a.id in indexed]
         if replaced:
             store.delete_articles(replaced)
         written = int(time.time() * 1000)
@@ -215,13 +215,13 @@ def _write(to_write, indexed, settings, store, embed_model, report, on_progress,
             node.metadata[WRITTEN] = written  # what BM25's segment reads to see the change
         vector_store.add(nodes)
         report.passages_written += len(nodes)
-        for article in group:
+        for article in articles:
             (report.updated if article.id in indexed else report.added).append(article.title)
         if on_progress:
-            on_progress(done + len(group), len(to_write))
+            on_progress(done + len(articles), len(to_write))
         if on_passages:
             on_passages(report.passages_written)
-        return len(group)
+        return len(articles)
 
     # The writer reports progress, so it runs in a copy of the caller's context: a caller's progress bar
     # (Gradio's) finds its event through context variables, and a bare thread has none.
