@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 from llama_index.core import Document
@@ -70,7 +71,7 @@ def splitter(settings: Settings, embed_model: MiniLMEmbedding) -> SentenceSplitt
     return SentenceSplitter(
         chunk_size=settings.chunk_tokens,
         chunk_overlap=settings.chunk_overlap,
-        tokenizer=embed_model.tokenizer.ids,
+        tokenizer=partial(embed_model.tokenizer.measure, budget=settings.chunk_tokens),
         id_func=lambda i, doc: f"{doc.doc_id}-{i}",
     )
 

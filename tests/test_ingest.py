@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -308,3 +309,32 @@ def test_a_failed_write_stops_the_ingest_with_its_error(settings, monkeypatch):
     monkeypatch.setattr(ChromaVectorStore, "add", failing)
     with pytest.raises(BackendError, match="disk full"):
         Assistant(settings).ingest()
+
+
+def test_passages_sized_by_the_word_run_shortcut_are_the_exactly_counted_ones(settings):
+    """The splitter is told a long text is over the budget without tokenising it; every passage must
+    still be the one exact token counts give, on news text and on text whose characters tokenise
+    oddly (CJK, accents, zero-width and control characters, underscores, emoji, very long words)."""
+    from llama_index.core.node_parser import SentenceSplitter
+
+    from rag.corpus import load
+    from rag.ingest import splitter, to_document
+
+    bot = Assistant(settings)
+    tokens = bot.embed_model.tokenizer
+    odd = ("Café naïve résumé — 東京都の人口は約1400万人です。 Zero\u200bwidth\u0007 snake_case_names 🎉🎉 "
+           "x" * 300 + " Ünïcödé ½ ² Ⅻ.\n\n")
+    articles = load(settings.corpus_dir).articles
+    documents = [to_document(a) for a in articles]
+    documents.append(to_document(dataclasses.replace(articles[0], id="odd", text=odd * 40)))
+    exact = SentenceSplitter(chunk_size=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
+                             tokenizer=tokens.ids, id_func=lambda i, doc: f"{doc.doc_id}-{i}")
+    shortcut = splitter(settings, bot.embed_model)
+
+    def cut(split) -> list[tuple[str, int, int]]:
+        return [(n.text, n.start_char_idx, n.end_char_idx) for n in split.get_nodes_from_documents(documents)]
+
+    assert cut(shortcut) == cut(exact)
+    for text in [odd, odd * 40, documents[0].text]:
+        assert len(tokens.measure(text, settings.chunk_tokens)) <= len(tokens.ids(text))  # a lower bound
+    assert len(tokens.measure(odd * 40, settings.chunk_tokens)) < len(tokens.ids(odd * 40))  # not tokenised
