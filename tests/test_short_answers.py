@@ -43,10 +43,43 @@ def test_the_question_says_what_kind_of_span_answers_it(question, labels, unit):
     assert asked is not None and asked.labels == labels and asked.unit == unit
 
 
-@pytest.mark.parametrize("question", ["What did China do?", "Who is Dorothy Shea?", "Why did he get the screening?",
+@pytest.mark.parametrize("question", ["Who is Dorothy Shea?", "Why did he get the screening?",
                                       "Revered actor Philip Baker Hall died. He was in all of these movies except:"])
 def test_a_question_that_asks_for_a_description_has_no_span_kind(question):
     assert spans.asked_for(question) is None
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("What did China do in the vote?",
+     "Even China, a known strategic ally of Russia, chose abstention rather than outright opposition.",
+     "chose abstention"),  # what the subject did: its verb and the head of its object
+    ("What did the government push the union to sign?", "Ministers have also pushed the union to sign a three-year "
+     "pay deal favouring senior staff, officials said.", "a three-year pay deal"),  # the object of the last verb
+    ("What did Ukraine refuse to withdraw?", "It failed as Ukraine, rejecting U.S. pressure, refused to withdraw its "
+     "original resolution.", "its original resolution"),
+    ("What did the strikers refuse to do?", "The strikers refused to accept the offer, the union said on Monday.",
+     "accept the offer"),  # "refuse to do": the verb phrase that completes "refuse"
+    ("What did the senator argue for?", "The senator took the floor to argue for a stricter budget rule, "
+     "aides said.", "a stricter budget rule"),  # the object of the question's preposition
+    ("What has Moscow reportedly prepared?", "Moscow has reportedly prepared a long list of business deals "
+     "designed to appeal to investors.", "a long list of business deals"),  # "of" completes it, not the clause after
+    ("NASA released images from the telescope this week. What did the images show?",
+     "The images show distant galaxies in unprecedented detail.", "distant galaxies"),  # the asking sentence's verb
+    ("What did China do in the vote?", "Russia voted against the resolution with China's quiet support.", ""),
+    ("What is the biggest threat in the region?", "Climate change is the biggest threat, the minister said.", ""),
+])
+def test_what_did_x_do_is_answered_by_the_phrase_of_the_questions_verb(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("How many member states does the UN have?",
+     "The resolution secured 93 votes in favor out of 193 UN member states.", "193"),  # a count before a name
+    ("On which platform did Trump boast about the talks?",
+     "On his Truth Social platform, Trump boasted about the talks.", "Truth Social"),  # a name on the asked noun
+])
+def test_names_and_counts_the_entity_recogniser_reads_as_modifiers(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short
 
 
 @pytest.mark.parametrize("question,phrase", [

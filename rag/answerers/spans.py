@@ -69,6 +69,7 @@ _HEADS = {
 _LISTED = PEOPLE | ORGS | PLACES | {"NORP"}
 _PREPOSITIONS = set(_each("of in on at for to by from with about"))
 _AUXILIARY = set(_each("is was are were did does do has have had will would can could should"))
+_COPULAS = set(_each("is was are were"))
 _WH = re.compile(r"\b(how (?:many|much|old|long|far|fast|big|tall|high|large)|who|whom|whose|where|when|which|"
                  r"what)\b", re.IGNORECASE)
 _COUNTS = {"two": 2, "three": 3, "both": 2}
@@ -93,6 +94,7 @@ class Asked:
     within: bool = False  # "where": a place with the larger one the sentence names after it ("Palm Beach, Florida")
     words: frozenset[str] = frozenset()  # a which/what phrase's own terms: "Yellowstone National Park" may hold them
     at: int = 0  # where the asking wh-word starts in the question (a relative "who" before it does not ask)
+    deed: bool = False  # "what did China do", "what did Ukraine refuse to withdraw": what the verb takes (``Deed``)
 
 
 _BLANK = re.compile(r"(\b(?:what|who|whom|which(?:\s+[\w’'-]+){1,2})\s*\?|:)\s*$", re.IGNORECASE)
@@ -184,10 +186,13 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
         return Asked(DATES)
     if re.search(r"\bthe name of\b", question, re.IGNORECASE):
         return Asked(NAMES)
-    if after and after[0] in _AUXILIARY:  # "what is the release date of ...": the noun before "of"
+    if after and after[0] in _COPULAS:  # "what is the release date of ...": the noun before "of"
         named = list(itertools.takewhile(lambda w: w not in _PREPOSITIONS, after[1:]))
         heads = [_HEADS[w] for w in named if w in _HEADS]
-        return Asked(heads[-1]) if heads else None  # "what did ... do": a description, not a span
+        # else "what was he caught saying": the phrase of that verb (``deed_of``; "what is X" has none)
+        return Asked(heads[-1]) if heads else Asked(frozenset(), phrase=True, deed=True)
+    if after and after[0] in _AUXILIARY:  # "what did China do", "what did the images show" (not the TV kind)
+        return Asked(frozenset(), phrase=True, deed=True)
     if not after:
         return None
     count = _COUNTS.get(after[0], 1)
@@ -356,6 +361,69 @@ def gap_span(anchor: tuple[str, ...], doc) -> Span | None:
     return None
 
 
+@dataclass(frozen=True)
+class Deed:
+    """What a "what did X do" question asks of the sentence: the ``object`` of its verb ("what did they
+    sign": "mineral extraction agreements"), the object of the verb's preposition ("what did she argue
+    for"), what its ``subject`` did ("what did China do": "chose abstention"), or the verb phrase that
+    completes a verb (``then``: "what did Ukraine refuse to do": "withdraw its original resolution")."""
+
+    want: str  # "object", "subject" or "then"
+    lemma: str  # the verb to find in the sentence ("sign", "argue", "refuse"); "" for "subject"
+    prep: str = ""  # the preposition the answer follows ("for" in "argue for what")
+    subject: frozenset[str] = frozenset()  # the terms of the question's subject ("china")
+
+
+def deed_of(question_doc, at: int = 0) -> Deed | None:
+    """The verb a "what" + auxiliary question asks about, read from its parse: the last verb of the chain
+    its root starts ("push Ukraine to sign", "caught saying"), or the one whose preposition the wh-word
+    ends ("argue for"); None when the question has no verb but "be" or "have" ("what is the threat")."""
+    wh = next((t for t in question_doc if t.idx >= at and t.lower_ == "what"), None)
+    if wh is None or (root := wh.sent.root).pos_ != "VERB":  # the asking sentence's verb, after any statement
+        return None
+    subject = frozenset(w for t in root.children if t.dep_ in ("nsubj", "nsubjpass")
+                        for u in t.subtree if u.pos_ in ("PROPN", "NOUN") for w in terms(u.text))
+    if wh.dep_ == "pobj" and wh.head.head.pos_ == "VERB":  # "what did she argue for"
+        return Deed("object", wh.head.head.lemma_.lower(), wh.head.lower_, subject)
+    verb = root
+    while (then := next((c for c in verb.children if c.dep_ == "xcomp" and c.pos_ == "VERB"), None)) is not None:
+        verb, last = then, verb
+    if verb.lemma_ != "do":
+        return Deed("object", verb.lemma_.lower(), "", subject)
+    if verb is root:
+        return Deed("subject", "", "", subject) if subject else None
+    return Deed("then", last.lemma_.lower(), "", subject)
+
+
+def deed_span(deed: Deed, doc) -> Span | None:
+    """The phrase of ``doc`` that answers ``deed`` (see ``Deed``); of several verbs with the asked lemma,
+    the one whose subject the question names."""
+    found: list[tuple[bool, Span]] = []
+    for token in doc:
+        if token.pos_ not in ("VERB", "AUX"):
+            continue
+        subject = {w for c in token.children if c.dep_ in ("nsubj", "nsubjpass") for w in terms(c.text)}
+        if deed.want == "subject":
+            if not subject & deed.subject or token.lemma_ in ("be", "have", "do"):
+                continue
+            rest = _filler(token)
+            span = Span(token.i, rest.end, f"{token.text} {rest.text}") if rest is not None else None
+        elif token.lemma_.lower() != deed.lemma:
+            continue
+        elif deed.want == "then":
+            verb = next((c for c in token.children if c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX")), None)
+            rest = _filler(verb) if verb is not None else None
+            span = Span(verb.i, rest.end, f"{verb.text} {rest.text}") if rest is not None else None
+        elif deed.prep:
+            prep = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == deed.prep), None)
+            span = _filler(prep) if prep is not None else None
+        else:
+            span = _filler(token)
+        if span is not None:
+            found.append((bool(subject & deed.subject), span))
+    return max(found, key=lambda f: f[0])[1] if found else None
+
+
 def head_noun(question_doc, at: int = 0) -> str:
     """The lemma of the wh-phrase's last noun ("dinosaur" in "which dinosaur", "outbreak" in "which
     virus outbreak"), read off the words: spaCy often mis-parses a question-final "which X?"."""
@@ -415,7 +483,8 @@ def _filler(token) -> Span | None:
     start, end = token.i + 1, head.right_edge.i + 1
     if head.pos_ in ("NOUN", "PROPN", "NUM"):  # the noun phrase, with an "of" that completes it, not its setting
         of = [c for c in head.children if c.i > head.i and c.dep_ == "prep" and c.lower_ == "of"]
-        end = of[0].right_edge.i + 1 if of else head.i + 1
+        noun = next((c for c in of[0].children if c.dep_ == "pobj"), of[0].right_edge) if of else head
+        end = noun.i + 1  # "a long list of business deals", not the clause after "deals"
     elif head.pos_ in ("VERB", "AUX"):  # a verb phrase: the verb and its object, not every clause after it
         kept = [c for c in head.children if c.i > head.i and c.dep_ in ("dobj", "prt", "attr", "prep", "acomp")]
         end = (kept[0].right_edge.i + 1) if kept else head.i + 1
@@ -474,15 +543,15 @@ def candidates(question: Reading, doc) -> list[Span]:
         if ent.label_ == "NORP" and asked.labels != {"NORP"} and all(t.pos_ == "ADJ" for t in ent):
             continue  # "the Austrian writer": a nationality describing someone, not who they are
         run = list(itertools.takewhile(lambda t: t.pos_ == "PROPN", doc[end:]))
-        if run and ent.label_ != "PERSON":
+        if run and ent.label_ not in PEOPLE | NUMBERS:  # "193 UN member states": a count of them
             if not all(w in exempt for t in run for w in terms(t.text)):
                 continue  # it qualifies a name that follows ("Ukrainian President Zelensky"), it is not one
             end = run[-1].i + 1  # the rest of the name is the asked kind: "Yellowstone National Park"
             text = _shown(doc, start, end)
         if asked.unit == "old":
             text = re.sub(r"[\s-]*years?[\s-]*old$", "", text)  # "101-year-old" -> "101"
-        elif asked.unit and end < len(doc) and (doc[end].text.lower() == asked.unit
-                                                or (asked.unit == ANY_NOUN and doc[end].pos_ == "NOUN")):
+        elif asked.unit and end < len(doc) and doc[end].pos_ == "NOUN" \
+                and asked.unit in (doc[end].text.lower(), ANY_NOUN):  # "93 votes"; "193 UN member states": 193
             text, end = f"{text} {doc[end].text}", end + 1
         if asked.unit in _TIME_UNITS and ent.label_ in NUMBERS and end < len(doc) and doc[end].pos_ == "NOUN":
             other_units.add(start)  # "for how many seconds": not "one foot" (but "93 votes" may count countries)
@@ -605,9 +674,10 @@ class Reading:
     named: frozenset[str]
     part: Role | None
     predicate: str
-    head: str  # the wh-phrase's noun, for a phrase ("dinosaur"; see head_noun)
+    head: str  # the wh-phrase's noun ("dinosaur", "platform"; see head_noun)
     anchor: tuple[str, ...]  # the lemmas before the gap, for a blank ("plan for"; see gap_anchor)
     words: frozenset[str]  # the question's words and their lemmas, lower-cased
+    deed: Deed | None = None  # for "what did X do": what the verb takes (see ``deed_of``)
 
 
 def read(question: str) -> Reading | None:
@@ -617,11 +687,14 @@ def read(question: str) -> Reading | None:
     if asked is None:
         return None
     doc = parse([question])[0]
+    deed = deed_of(doc, asked.at) if asked.deed else None
+    if asked.deed and deed is None:
+        return None  # "what is the threat": nothing to follow, so no sentence need be parsed
     predicate = next((t for t in terms(asked.rest) if t not in _asked_nouns()), "")
     return Reading(question, asked, doc, frozenset(terms(question)), role(doc, asked.at), predicate,
-                   head=head_noun(doc, asked.at) if asked.phrase else "",
+                   head=head_noun(doc, asked.at),
                    anchor=gap_anchor(doc) if asked.blank else (),
-                   words=frozenset(t.lower_ for t in doc) | frozenset(t.lemma_.lower() for t in doc))
+                   words=frozenset(t.lower_ for t in doc) | frozenset(t.lemma_.lower() for t in doc), deed=deed)
 
 
 def short_answer(question: str, sentence: str) -> str:
@@ -636,6 +709,9 @@ def answer_in(question: Reading, doc) -> str:
     the sentence puts on the asked noun, or what fills the question's gap; then the candidates that play
     the asked part (``plays``), and of several the one nearest the question's words."""
     asked = question.asked
+    if question.deed is not None:
+        deed = deed_span(question.deed, doc)
+        return deed.text if deed is not None and not all(w in question.named for w in terms(deed.text)) else ""
     if own := self_named(question, doc):
         return _nearest(question, doc, own)
     found = candidates(question, doc)
@@ -658,6 +734,9 @@ def answer_in(question: Reading, doc) -> str:
         found = playing or found
     if asked.phrase and not playing:  # "which virus", "which painting": a noun not in _HEADS,
         found = [s for s in found if s.label not in _LISTED]  # which lists every noun for these kinds
+    if not found and asked.labels & NAMES and (named_on := head_span(question.head, question.words, doc)) \
+            and named_on.text[:1].isupper():  # "his Truth Social platform": a name the entity recogniser missed
+        return named_on.text
     return _nearest(question, doc, found) if found else ""
 
 
