@@ -82,6 +82,38 @@ def test_names_and_counts_the_entity_recogniser_reads_as_modifiers(question, sen
     assert spans.short_answer(question, sentence) == short
 
 
+@pytest.mark.parametrize("question,sentence,short", [
+    ("What erupted in the chamber after the resolution passed?",
+     "The applause that erupted in the chamber after the resolution passed underscored a consensus.", "applause"),
+    ("What caused the blackout in Texas?", "Frozen gas lines caused the blackout in Texas, regulators found.",
+     "Frozen gas lines"),
+    ("What caused the blackout in Texas?", "The blackout in Texas was caused by frozen gas lines.",
+     "frozen gas lines"),  # the passive's agent
+    ("What company bought the startup?", "Microsoft bought the startup for $2bn.", "Microsoft"),  # a typed ask
+])
+def test_what_did_it_is_answered_by_the_subject_of_the_verb(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short
+
+
+def test_who_is_the_title_takes_only_the_one_the_sentence_gives_that_title():
+    question = "Who is the UN Secretary-General?"
+    assert spans.short_answer(question, "Russia and China voted against the resolution at the UN.") == ""
+    assert spans.short_answer(question, "UN Secretary-General Antonio Guterres called for calm.") == "Antonio Guterres"
+
+
+def test_a_country_adjective_counts_as_the_country_the_question_names():
+    named = extractive.specific_terms("Who is the president of Ukraine?")
+    assert extractive.with_adjectives({"ukrainian", "presid"}, named) == {"ukrainian", "presid", "ukrain"}
+    assert extractive.with_adjectives({"russian", "presid"}, named) == {"russian", "presid"}
+    question = "Who is the president of Ukraine?"
+    passages = [Passage("a", "a", "Talks", "", "", "", "", "Trump held talks with Russian President Vladimir Putin "
+                        "on ending the war in Ukraine, officials said on Monday.", 0.5),
+                Passage("b", "b", "Dictator", "", "", "", "", "Trump has referred to Ukrainian President Volodymyr "
+                        "Zelensky as a dictator for resisting the pressure.", 0.5)]
+    verdict = extractive.answer(question, passages, MiniLMEmbedding(compute="fp32"))
+    assert verdict.picks[0].short == "Volodymyr Zelensky"
+
+
 @pytest.mark.parametrize("question,phrase", [
     ("Carlos Alcaraz won the U.S. Open and became the first:", True),
     ("The Supreme Court sided with Joe Kennedy, a football coach who:", True),  # "who" is relative here

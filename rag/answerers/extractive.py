@@ -123,6 +123,15 @@ def specific_terms(question: str) -> set[str]:
     return {t for w in words if w[0].isupper() or w[0].isdigit() for t in terms(w)}
 
 
+def with_adjectives(words: set[str], named: set[str]) -> set[str]:
+    """``words`` plus the question's names (``named``) that one of them extends: news writes "Ukrainian
+    President", "Russian forces", "Canadian officials" where the question says Ukraine, Russia, Canada
+    (stemmed "ukrain" / "ukrainian", "russia" / "russian"). No lexicon of demonyms is shipped by a
+    well-kept package, and a stem that another word extends is nearly always its adjective."""
+    return words | {n for n in named if len(n) >= 4 and not n[0].isdigit()
+                    and any(len(w) > len(n) and w.startswith(n) for w in words)}
+
+
 def question_weights(question: str, earlier: str = "") -> dict[str, float]:
     """Content terms of the question; terms of the earlier question (a follow-up's context) count less."""
     weights = dict.fromkeys(terms(earlier), 0.4)
@@ -134,7 +143,8 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
            earlier: str = "") -> Verdict:
     """The sentences to quote, best first (none when the passages do not answer the question)."""
     weights = question_weights(question, earlier)
-    candidates = [(number, s, set(terms(s)))
+    named = specific_terms(question)
+    candidates = [(number, s, with_adjectives(set(terms(s)), named))
                   for number, passage in enumerate(passages, start=1)
                   for s in sentences(passage.text) if len(s.split()) >= MIN_WORDS and not _asks(s)]
     if not candidates or not weights:
@@ -165,8 +175,7 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     vectors = embed_model.encode([question + " " + earlier if earlier else question]
                                  + [c[1] for c in ranked])
     semantic = vectors[1:] @ vectors[0]
-    named = specific_terms(question)
-    held = {number: set(terms(passages[number - 1].text)) for number, *_ in ranked}
+    held = {number: with_adjectives(set(terms(passages[number - 1].text)), named) for number, *_ in ranked}
     judged, passing = [], []
     for (number, sentence, words), sem in zip(ranked, semantic, strict=True):
         signals = Signals(coverage=round(max(lexical(words), own_coverage(words)), 4),  # a follow-up's own words

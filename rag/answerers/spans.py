@@ -368,7 +368,7 @@ class Deed:
     for"), what its ``subject`` did ("what did China do": "chose abstention"), or the verb phrase that
     completes a verb (``then``: "what did Ukraine refuse to do": "withdraw its original resolution")."""
 
-    want: str  # "object", "subject" or "then"
+    want: str  # "object", "subject", "then", or "doer" ("what erupted": the subject of "erupt")
     lemma: str  # the verb to find in the sentence ("sign", "argue", "refuse"); "" for "subject"
     prep: str = ""  # the preposition the answer follows ("for" in "argue for what")
     subject: frozenset[str] = frozenset()  # the terms of the question's subject ("china")
@@ -383,6 +383,8 @@ def deed_of(question_doc, at: int = 0) -> Deed | None:
         return None
     subject = frozenset(w for t in root.children if t.dep_ in ("nsubj", "nsubjpass")
                         for u in t.subtree if u.pos_ in ("PROPN", "NOUN") for w in terms(u.text))
+    if wh.dep_ == "nsubj" and wh.head.pos_ == "VERB":  # "what erupted in the chamber", "what caused ..."
+        return Deed("doer", wh.head.lemma_.lower())
     if wh.dep_ == "pobj" and wh.head.head.pos_ == "VERB":  # "what did she argue for"
         return Deed("object", wh.head.head.lemma_.lower(), wh.head.lower_, subject)
     verb = root
@@ -410,6 +412,11 @@ def deed_span(deed: Deed, doc) -> Span | None:
             span = Span(token.i, rest.end, f"{token.text} {rest.text}") if rest is not None else None
         elif token.lemma_.lower() != deed.lemma:
             continue
+        elif deed.want == "doer":  # "the applause (that) erupted", "was caused by frozen gas lines"
+            doer = next((c for c in token.children if c.dep_ == "nsubj" and c.pos_ != "PRON"), None) \
+                or next((g for c in token.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"),
+                        None) or (token.head if token.dep_ in ("relcl", "acl") else None)
+            span = _noun_phrase(doer) if doer is not None and doer.pos_ in ("NOUN", "PROPN") else None
         elif deed.want == "then":
             verb = next((c for c in token.children if c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX")), None)
             rest = _filler(verb) if verb is not None else None
@@ -422,6 +429,13 @@ def deed_span(deed: Deed, doc) -> Span | None:
         if span is not None:
             found.append((bool(subject & deed.subject), span))
     return max(found, key=lambda f: f[0])[1] if found else None
+
+
+def _noun_phrase(noun) -> Span:
+    """The noun with the words before it ("the applause", "frozen gas lines"), not the clause after it."""
+    words = [t for t in noun.doc[noun.left_edge.i:noun.i + 1] if not t.is_punct]
+    start = next((t.i for t in words if t.pos_ != "DET"), noun.i)
+    return Span(start, noun.i + 1, noun.doc[start:noun.i + 1].text)
 
 
 def head_noun(question_doc, at: int = 0) -> str:
@@ -687,7 +701,9 @@ def read(question: str) -> Reading | None:
     if asked is None:
         return None
     doc = parse([question])[0]
-    deed = deed_of(doc, asked.at) if asked.deed else None
+    deed = deed_of(doc, asked.at) if asked.deed or (asked.phrase and not asked.blank) else None
+    if deed is not None and deed.want == "doer" and (asked.deed or asked.words & _asked_nouns()):
+        deed = None  # "what company bought it": a name of that kind, not any subject
     if asked.deed and deed is None:
         return None  # "what is the threat": nothing to follow, so no sentence need be parsed
     predicate = next((t for t in terms(asked.rest) if t not in _asked_nouns()), "")
@@ -731,7 +747,9 @@ def answer_in(question: Reading, doc) -> str:
         if not playing and asked.labels & NAMES \
                 and (extra := role_span(question.named, doc, question.part)) is not None:
             playing = [extra]
-        found = playing or found
+        # "who is the UN secretary-general": only the one the sentence calls that, never the nearest name
+        strict = question.part.part == "identity" and question.text[asked.at:].lower().startswith("who")
+        found = playing if strict else playing or found
     if asked.phrase and not playing:  # "which virus", "which painting": a noun not in _HEADS,
         found = [s for s in found if s.label not in _LISTED]  # which lists every noun for these kinds
     if not found and asked.labels & NAMES and (named_on := head_span(question.head, question.words, doc)) \
