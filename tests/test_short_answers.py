@@ -95,6 +95,15 @@ def test_what_did_it_is_answered_by_the_subject_of_the_verb(question, sentence, 
     assert spans.short_answer(question, sentence) == short
 
 
+@pytest.mark.parametrize("question,sentence,short", [
+    ("What is the name of Trump's diplomacy?", "The vote paints a picture of Trump’s “America First” diplomacy at the "
+     "UN.", "America First"),  # a quoted name the recogniser leaves untyped, not the organisation beside it
+    ("What is the name of the new podcast?", "The new podcast, “the best of times”, starts on Monday.", ""),  # no name
+])
+def test_a_quoted_title_case_phrase_is_a_name(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short
+
+
 def test_who_is_the_title_takes_only_the_one_the_sentence_gives_that_title():
     question = "Who is the UN Secretary-General?"
     assert spans.short_answer(question, "Russia and China voted against the resolution at the UN.") == ""

@@ -571,10 +571,32 @@ def candidates(question: Reading, doc) -> list[Span]:
             other_units.add(start)  # "for how many seconds": not "one foot" (but "93 votes" may count countries)
         found.append(Span(start, end, text, ent.label_))
     found = [s for s in found if s.start not in other_units] or found
+    if "WORK_OF_ART" in asked.labels:
+        found += [s for s in _quoted_names(doc) if not all(w in named for w in terms(s.text))
+                  and not any(f.start < s.end and s.start < f.end for f in found)]
     found = _place_levels(doc, found, asked)
     if asked.count > 1:
         found = _lists(doc, found) + found
     return found
+
+
+_OPENING, _CLOSING = frozenset({"“", '"', "‘"}), frozenset({"”", '"', "’"})
+
+
+def _quoted_names(doc) -> list[Span]:
+    """Title-case phrases in quotes: news quotes the names of shows, songs, slogans and policies ("the
+    “America First” doctrine") that the entity recogniser often leaves untyped."""
+    out, start = [], None
+    for token in doc:
+        if token.text in _OPENING and start is None:
+            start = token.i + 1
+        elif token.text in _CLOSING and start is not None:
+            words = [t for t in doc[start:token.i] if t.is_alpha]
+            titled = all(t.text[0].isupper() or t.is_stop for t in words)  # "Break My Soul", "Game of Thrones"
+            if 0 < len(words) <= 6 and titled and words[0].text[0].isupper():
+                out.append(Span(start, token.i, doc[start:token.i].text, "WORK_OF_ART"))
+            start = None
+    return out
 
 
 def _shown(doc, start: int, end: int) -> str:
