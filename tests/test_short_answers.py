@@ -77,6 +77,7 @@ def test_what_did_x_do_is_answered_by_the_phrase_of_the_questions_verb(question,
      "The resolution secured 93 votes in favor out of 193 UN member states.", "193"),  # a count before a name
     ("On which platform did Trump boast about the talks?",
      "On his Truth Social platform, Trump boasted about the talks.", "Truth Social"),  # a name on the asked noun
+    ("Which city hosted the games?", "A Non-Host City Perspective of the Games was published.", ""),  # a name's part
 ])
 def test_names_and_counts_the_entity_recogniser_reads_as_modifiers(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
@@ -102,12 +103,6 @@ def test_what_did_it_is_answered_by_the_subject_of_the_verb(question, sentence, 
 ])
 def test_a_quoted_title_case_phrase_is_a_name(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
-
-
-def test_who_is_the_title_takes_only_the_one_the_sentence_gives_that_title():
-    question = "Who is the UN Secretary-General?"
-    assert spans.short_answer(question, "Russia and China voted against the resolution at the UN.") == ""
-    assert spans.short_answer(question, "UN Secretary-General Antonio Guterres called for calm.") == "Antonio Guterres"
 
 
 def test_a_country_adjective_counts_as_the_country_the_question_names():

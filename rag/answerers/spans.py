@@ -769,14 +769,12 @@ def answer_in(question: Reading, doc) -> str:
         if not playing and asked.labels & NAMES \
                 and (extra := role_span(question.named, doc, question.part)) is not None:
             playing = [extra]
-        # "who is the UN secretary-general": only the one the sentence calls that, never the nearest name
-        strict = question.part.part == "identity" and question.text[asked.at:].lower().startswith("who")
-        found = playing if strict else playing or found
+        found = playing or found
     if asked.phrase and not playing:  # "which virus", "which painting": a noun not in _HEADS,
         found = [s for s in found if s.label not in _LISTED]  # which lists every noun for these kinds
     if not found and asked.labels & NAMES and (named_on := head_span(question.head, question.words, doc)) \
-            and named_on.text[:1].isupper():  # "his Truth Social platform": a name the entity recogniser missed
-        return named_on.text
+            and named_on.text[:1].isupper() and named_on.end < len(doc) and doc[named_on.end].text.islower():
+        return named_on.text  # "his Truth Social platform": a name the recogniser missed ("Non-Host City" is one)
     return _nearest(question, doc, found) if found else ""
 
 
