@@ -66,6 +66,8 @@ def test_a_question_that_asks_for_a_description_has_no_span_kind(question):
     ("NASA released images from the telescope this week. What did the images show?",
      "The images show distant galaxies in unprecedented detail.", "distant galaxies"),  # the asking sentence's verb
     ("What did China do in the vote?", "Russia voted against the resolution with China's quiet support.", ""),
+    ("What did Apple announce on Monday?", "Google announced a new phone on Monday.", ""),  # another actor's deed
+    ("What did the IRS announce this week?", "Officials announced a pause on audits this week.", "a pause"),
     ("What is the biggest threat in the region?", "Climate change is the biggest threat, the minister said.", ""),
 ])
 def test_what_did_x_do_is_answered_by_the_phrase_of_the_questions_verb(question, sentence, short):
@@ -80,6 +82,15 @@ def test_what_did_x_do_is_answered_by_the_phrase_of_the_questions_verb(question,
     ("Which city hosted the games?", "A Non-Host City Perspective of the Games was published.", ""),  # a name's part
 ])
 def test_names_and_counts_the_entity_recogniser_reads_as_modifiers(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("How long is the telescope expected to operate?", "The $10 billion telescope is expected to operate for "
+     "five years.", "five years"),  # a duration, not the sum of money beside it
+    ("How high will inflation climb this year?", "Inflation will soar to 13% by the end of the year.", "13%"),
+])
+def test_a_length_or_duration_is_never_a_sum_of_money(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
 
 

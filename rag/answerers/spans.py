@@ -33,6 +33,7 @@ PLACES = frozenset({"GPE", "LOC", "FAC"})
 NAMES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
 NUMBERS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 DATES = frozenset({"DATE", "TIME"})
+MEASURES = NUMBERS - {"MONEY", "PERCENT"}  # the figures of a length, a distance or a duration
 
 def _each(words: str, labels: frozenset[str] = frozenset()) -> dict[str, frozenset[str]]:
     return dict.fromkeys(words.split(), labels)
@@ -171,7 +172,8 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
             return Asked(NUMBERS)
         if how == "old":
             return Asked(NUMBERS | DATES, unit="old")  # "101", from "a 101-year-old man" or "101 years old"
-        return Asked(NUMBERS | DATES, unit=ANY_NOUN)  # how long / far: "four lines", "25 miles"
+        # how long / far: "four lines", "25 miles", never "$10 billion"; how high: "10%" may be
+        return Asked((MEASURES if how in ("long", "far") else NUMBERS) | DATES, unit=ANY_NOUN)
     if word in ("who", "whom", "whose"):
         if re.match(r"\s+(is|was|are|were)\s+[A-Z]", question[wh.end():]):
             return None  # "Who is Dorothy Shea?" asks for a description
@@ -372,6 +374,7 @@ class Deed:
     lemma: str  # the verb to find in the sentence ("sign", "argue", "refuse"); "" for "subject"
     prep: str = ""  # the preposition the answer follows ("for" in "argue for what")
     subject: frozenset[str] = frozenset()  # the terms of the question's subject ("china")
+    names: frozenset[str] = frozenset()  # those of its proper nouns ("trump" in "the Trump administration")
 
 
 def deed_of(question_doc, at: int = 0) -> Deed | None:
@@ -379,32 +382,37 @@ def deed_of(question_doc, at: int = 0) -> Deed | None:
     its root starts ("push Ukraine to sign", "caught saying"), or the one whose preposition the wh-word
     ends ("argue for"); None when the question has no verb but "be" or "have" ("what is the threat")."""
     wh = next((t for t in question_doc if t.idx >= at and t.lower_ == "what"), None)
-    if wh is None or (root := wh.sent.root).pos_ != "VERB":  # the asking sentence's verb, after any statement
-        return None
-    subject = frozenset(w for t in root.children if t.dep_ in ("nsubj", "nsubjpass")
-                        for u in t.subtree if u.pos_ in ("PROPN", "NOUN") for w in terms(u.text))
+    if wh is None or wh.dep_ == "det" or (root := wh.sent.root).pos_ != "VERB":
+        return None  # "what sign did it bear" asks for a sign, not for whatever "bear" takes
+    nouns = [u for t in root.children if t.dep_ in ("nsubj", "nsubjpass") for u in t.subtree
+             if u.pos_ in ("PROPN", "NOUN") and u.i != wh.i]
+    subject = frozenset(w for u in nouns for w in terms(u.text))
+    names = frozenset(w for u in nouns if u.pos_ == "PROPN" for w in terms(u.text))
     if wh.dep_ == "nsubj" and wh.head.pos_ == "VERB":  # "what erupted in the chamber", "what caused ..."
         return Deed("doer", wh.head.lemma_.lower())
     if wh.dep_ == "pobj" and wh.head.head.pos_ == "VERB":  # "what did she argue for"
-        return Deed("object", wh.head.head.lemma_.lower(), wh.head.lower_, subject)
+        return Deed("object", wh.head.head.lemma_.lower(), wh.head.lower_, subject, names)
     verb = root
     while (then := next((c for c in verb.children if c.dep_ == "xcomp" and c.pos_ == "VERB"), None)) is not None:
         verb, last = then, verb
     if verb.lemma_ != "do":
-        return Deed("object", verb.lemma_.lower(), "", subject)
+        return Deed("object", verb.lemma_.lower(), "", subject, names)
     if verb is root:
-        return Deed("subject", "", "", subject) if subject else None
-    return Deed("then", last.lemma_.lower(), "", subject)
+        return Deed("subject", "", "", subject, names) if subject else None
+    return Deed("then", last.lemma_.lower(), "", subject, names)
 
 
 def deed_span(deed: Deed, doc) -> Span | None:
     """The phrase of ``doc`` that answers ``deed`` (see ``Deed``); of several verbs with the asked lemma,
-    the one whose subject the question names."""
+    the one whose subject the question names, and never one whose subject names another actor ("What did
+    Lopez announce?" is not answered by what Pritzker announced)."""
     found: list[tuple[bool, Span]] = []
     for token in doc:
         if token.pos_ not in ("VERB", "AUX"):
             continue
-        subject = {w for c in token.children if c.dep_ in ("nsubj", "nsubjpass") for w in terms(c.text)}
+        subject, named = _subject_terms(token)
+        if deed.names and named and not named & deed.names:
+            continue  # another named actor's deed
         if deed.want == "subject":
             if not subject & deed.subject or token.lemma_ in ("be", "have", "do"):
                 continue
@@ -429,6 +437,21 @@ def deed_span(deed: Deed, doc) -> Span | None:
         if span is not None:
             found.append((bool(subject & deed.subject), span))
     return max(found, key=lambda f: f[0])[1] if found else None
+
+
+def _subject_terms(verb) -> tuple[set[str], set[str]]:
+    """The terms of the verb's subject, and of its proper nouns, or those of the verb it completes
+    ("Ukraine refused to withdraw": the subject of "withdraw" is Ukraine); empty when none is written
+    or it is a pronoun."""
+    while True:
+        subject = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if subject:
+            nouns = [t for t in subject[0].subtree if t.pos_ in ("PROPN", "NOUN")]
+            return ({w for t in nouns for w in terms(t.text)},
+                    {w for t in nouns if t.pos_ == "PROPN" for w in terms(t.text)})
+        if verb.dep_ not in ("xcomp", "conj") or verb.head is verb:
+            return set(), set()
+        verb = verb.head
 
 
 def _noun_phrase(noun) -> Span:
@@ -539,7 +562,7 @@ def candidates(question: Reading, doc) -> list[Span]:
         start = ent.start
         while start < ent.end - 1 and ent.label_ in NUMBERS and doc[start].pos_ in ("ADV", "ADP", "ADJ"):
             start += 1  # "only 18", "about 10 million", "more than 100": the number is the answer
-        if asked.labels >= NUMBERS and not any(t.like_num or _DIGIT.search(t.text) for t in doc[start:ent.end]):
+        if asked.labels >= MEASURES and not any(t.like_num or _DIGIT.search(t.text) for t in doc[start:ent.end]):
             continue  # "how old is he": a count is a number, not "Tuesday"
         if asked.unit == "year" and not _YEAR.search(doc[start:ent.end].text):
             continue  # "what year did it debut": 1995, not "some 27 years"
@@ -572,7 +595,7 @@ def candidates(question: Reading, doc) -> list[Span]:
         found.append(Span(start, end, text, ent.label_))
     found = [s for s in found if s.start not in other_units] or found
     if "WORK_OF_ART" in asked.labels:
-        found += [s for s in _quoted_names(doc) if not all(w in named for w in terms(s.text))
+        found += [s for s in _quoted_names(doc) if not any(w in echoed for w in terms(s.text))
                   and not any(f.start < s.end and s.start < f.end for f in found)]
     found = _place_levels(doc, found, asked)
     if asked.count > 1:
@@ -594,7 +617,7 @@ def _quoted_names(doc) -> list[Span]:
             words = [t for t in doc[start:token.i] if t.is_alpha]
             titled = all(t.text[0].isupper() or t.is_stop for t in words)  # "Break My Soul", "Game of Thrones"
             if 0 < len(words) <= 6 and titled and words[0].text[0].isupper():
-                out.append(Span(start, token.i, doc[start:token.i].text, "WORK_OF_ART"))
+                out.append(Span(start, token.i, _shown(doc, start, token.i), "WORK_OF_ART"))  # "Serial," -> Serial
             start = None
     return out
 
@@ -749,7 +772,10 @@ def answer_in(question: Reading, doc) -> str:
     asked = question.asked
     if question.deed is not None:
         deed = deed_span(question.deed, doc)
-        return deed.text if deed is not None and not all(w in question.named for w in terms(deed.text)) else ""
+        if deed is not None and not all(w in question.named for w in terms(deed.text)):
+            return deed.text
+        if asked.deed:
+            return ""  # "what did China do": no other kind of span answers it
     if own := self_named(question, doc):
         return _nearest(question, doc, own)
     found = candidates(question, doc)
