@@ -67,6 +67,11 @@ def test_a_question_that_asks_for_a_description_has_no_span_kind(question):
      "The images show distant galaxies in unprecedented detail.", "distant galaxies"),  # the asking sentence's verb
     ("What did China do in the vote?", "Russia voted against the resolution with China's quiet support.", ""),
     ("What did Apple announce on Monday?", "Google announced a new phone on Monday.", ""),  # another actor's deed
+    ("What did Russia do?", "Even China, a known strategic ally of Russia, chose abstention.", ""),  # China did it
+    ("What did Russia do?", "France proposed amendments, but Russia’s veto blocked these efforts.",
+     "blocked these efforts"),
+    ("What are European leaders worried about?", "Western leaders worry that U.S. foreign policy is moving toward "
+     "a model that values short-term financial benefits.", ""),  # a clause cut short is no answer
     ("What did the IRS announce this week?", "Officials announced a pause on audits this week.", "a pause"),
     ("What is the biggest threat in the region?", "Climate change is the biggest threat, the minister said.", ""),
 ])
@@ -91,6 +96,15 @@ def test_names_and_counts_the_entity_recogniser_reads_as_modifiers(question, sen
     ("How high will inflation climb this year?", "Inflation will soar to 13% by the end of the year.", "13%"),
 ])
 def test_a_length_or_duration_is_never_a_sum_of_money(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("Who proposed amendments?", "While France, the UK, Denmark, and Slovenia proposed amendments, Russia’s veto "
+     "blocked these efforts.", "France, the UK, Denmark, and Slovenia"),  # all who did it, not the nearest
+    ("Who vetoed the amendments?", "While France and the UK proposed amendments, Russia vetoed them.", "Russia"),
+])
+def test_everyone_a_list_says_played_the_part_is_the_answer(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
 
 

@@ -384,7 +384,7 @@ def deed_of(question_doc, at: int = 0) -> Deed | None:
     wh = next((t for t in question_doc if t.idx >= at and t.lower_ == "what"), None)
     if wh is None or wh.dep_ == "det" or (root := wh.sent.root).pos_ != "VERB":
         return None  # "what sign did it bear" asks for a sign, not for whatever "bear" takes
-    nouns = [u for t in root.children if t.dep_ in ("nsubj", "nsubjpass") for u in t.subtree
+    nouns = [u for t in root.children if t.dep_ in ("nsubj", "nsubjpass") for u in _up_to_head(t)
              if u.pos_ in ("PROPN", "NOUN") and u.i != wh.i]
     subject = frozenset(w for u in nouns for w in terms(u.text))
     names = frozenset(w for u in nouns if u.pos_ == "PROPN" for w in terms(u.text))
@@ -434,7 +434,7 @@ def deed_span(deed: Deed, doc) -> Span | None:
             span = _filler(prep) if prep is not None else None
         else:
             span = _filler(token)
-        if span is not None:
+        if span is not None and span.end - span.start < MAX_FILLER:  # a clause cut short says nothing whole
             found.append((bool(subject & deed.subject), span))
     return max(found, key=lambda f: f[0])[1] if found else None
 
@@ -445,13 +445,19 @@ def _subject_terms(verb) -> tuple[set[str], set[str]]:
     or it is a pronoun."""
     while True:
         subject = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
-        if subject:
-            nouns = [t for t in subject[0].subtree if t.pos_ in ("PROPN", "NOUN")]
+        if subject:  # the words up to its head: "Even China, an ally of Russia, chose": China's, not Russia's
+            nouns = [t for t in _up_to_head(subject[0]) if t.pos_ in ("PROPN", "NOUN")]
             return ({w for t in nouns for w in terms(t.text)},
                     {w for t in nouns if t.pos_ == "PROPN" for w in terms(t.text)})
         if verb.dep_ not in ("xcomp", "conj") or verb.head is verb:
             return set(), set()
         verb = verb.head
+
+
+def _up_to_head(noun) -> list:
+    """The words of a noun phrase from its first to its head ("the Trump administration", "Russia's
+    veto"), without what follows the head (an appositive, a clause, a prepositional phrase)."""
+    return list(noun.doc[noun.left_edge.i:noun.i + 1])
 
 
 def _noun_phrase(noun) -> Span:
@@ -795,6 +801,8 @@ def answer_in(question: Reading, doc) -> str:
         if not playing and asked.labels & NAMES \
                 and (extra := role_span(question.named, doc, question.part)) is not None:
             playing = [extra]
+        if len(playing) > 1 and (runs := _lists(doc, sorted(playing, key=lambda s: s.start))):
+            return max(runs, key=lambda r: r.end - r.start).text  # "France, the UK, Denmark, and Slovenia proposed"
         found = playing or found
     if asked.phrase and not playing:  # "which virus", "which painting": a noun not in _HEADS,
         found = [s for s in found if s.label not in _LISTED]  # which lists every noun for these kinds
