@@ -68,6 +68,8 @@ def test_a_question_that_asks_for_a_description_has_no_span_kind(question):
     ("What did China do in the vote?", "Russia voted against the resolution with China's quiet support.", ""),
     ("What did Apple announce on Monday?", "Google announced a new phone on Monday.", ""),  # another actor's deed
     ("What did Russia do?", "Even China, a known strategic ally of Russia, chose abstention.", ""),  # China did it
+    ("What did Dorothy Shea argue for?", "The deputy ambassador, Dorothy Shea, took the floor to argue for a "
+     "softer text.", "a softer text"),  # the subject's appositive names her
     ("What did Russia do?", "France proposed amendments, but Russia’s veto blocked these efforts.",
      "blocked these efforts"),
     ("What are European leaders worried about?", "Western leaders worry that U.S. foreign policy is moving toward "

@@ -456,8 +456,10 @@ def _subject_terms(verb) -> tuple[set[str], set[str]]:
 
 def _up_to_head(noun) -> list:
     """The words of a noun phrase from its first to its head ("the Trump administration", "Russia's
-    veto"), without what follows the head (an appositive, a clause, a prepositional phrase)."""
-    return list(noun.doc[noun.left_edge.i:noun.i + 1])
+    veto") and of its appositives ("the ambassador, Dorothy Shea"), without the clauses and prepositional
+    phrases after them ("China, an ally of Russia": China's words, not Russia)."""
+    words = list(noun.doc[noun.left_edge.i:noun.i + 1])
+    return words + [t for a in noun.children if a.dep_ == "appos" for t in noun.doc[a.left_edge.i:a.i + 1]]
 
 
 def _noun_phrase(noun) -> Span:
