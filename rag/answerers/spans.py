@@ -328,6 +328,8 @@ def role_span(named: frozenset[str], doc, part: Role) -> Span | None:
 _GAP_WORDS = frozenset({"what", "who", "whom", "which", ":"})
 _FUNCTION = frozenset({"ADP", "PART", "DET", "PRON", "AUX", "CCONJ", "SCONJ", "PUNCT"})
 MAX_FILLER = 10  # tokens: a gap holds a phrase, not the rest of the sentence
+# Prepositions that complete the noun right before them: "a list of deals", "any reference to its aggression".
+_COMPLETING = frozenset({"of", "to", "on", "against"})
 
 
 def gap_anchor(question_doc) -> tuple[str, ...]:
@@ -382,8 +384,18 @@ def deed_of(question_doc, at: int = 0) -> Deed | None:
     its root starts ("push Ukraine to sign", "caught saying"), or the one whose preposition the wh-word
     ends ("argue for"); None when the question has no verb but "be" or "have" ("what is the threat")."""
     wh = next((t for t in question_doc if t.idx >= at and t.lower_ == "what"), None)
-    if wh is None or wh.dep_ == "det" or (root := wh.sent.root).pos_ != "VERB":
+    if wh is None or wh.dep_ == "det":
         return None  # "what sign did it bear" asks for a sign, not for whatever "bear" takes
+    root = wh.sent.root
+    if root.pos_ != "VERB":
+        # The small model often reads "What did the US resolution omit?" as a noun "omit" with the subject
+        # as its compounds: after do-support the last word is the verb all the same.
+        support = any(t.lower_ in ("did", "does", "do") and wh.i < t.i < root.i for t in question_doc)
+        if not support or root.pos_ != "NOUN" or root.i + 2 < len(question_doc):
+            return None
+        nouns = [t for t in root.children if t.dep_ == "compound" and t.pos_ in ("PROPN", "NOUN")]
+        return Deed("object", root.lemma_.lower(), "", frozenset(w for u in nouns for w in terms(u.text)),
+                    frozenset(w for u in nouns if u.pos_ == "PROPN" for w in terms(u.text)))
     nouns = [u for t in root.children if t.dep_ in ("nsubj", "nsubjpass") for u in _up_to_head(t)
              if u.pos_ in ("PROPN", "NOUN") and u.i != wh.i]
     subject = frozenset(w for u in nouns for w in terms(u.text))
@@ -527,8 +539,10 @@ def _filler(token) -> Span | None:
     head = heads[0]
     start, end = token.i + 1, head.right_edge.i + 1
     if head.pos_ in ("NOUN", "PROPN", "NUM"):  # the noun phrase, with an "of" that completes it, not its setting
-        of = [c for c in head.children if c.i > head.i and c.dep_ == "prep" and c.lower_ == "of"]
+        of = [c for c in head.children if c.i == head.i + 1 and c.dep_ == "prep" and c.lower_ in _COMPLETING]
         noun = next((c for c in of[0].children if c.dep_ == "pobj"), of[0].right_edge) if of else head
+        if noun.ent_type_ in DATES:
+            noun = head  # "an asteroid on Monday": when, not what
         end = noun.i + 1  # "a long list of business deals", not the clause after "deals"
     elif head.pos_ in ("VERB", "AUX"):  # a verb phrase: the verb and its object, not every clause after it
         kept = [c for c in head.children if c.i > head.i and c.dep_ in ("dobj", "prt", "attr", "prep", "acomp")]
@@ -821,8 +835,9 @@ def _nearest(question: Reading, doc, found: list[Span]) -> str:
     places: dict[str, list[int]] = {}
     for token in doc:
         for term in terms(token.text):
-            if term in question.named:
-                places.setdefault(term, []).append(token.i)
+            # a stem that another word extends is mostly its derivation: "opposed" and "opposition"
+            for asked in (q for q in question.named if q == term or (len(q) >= 5 and term.startswith(q))):
+                places.setdefault(asked, []).append(token.i)
 
     def distance(span: Span) -> float:
         def gap(i: int) -> int:
