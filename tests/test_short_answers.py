@@ -63,6 +63,8 @@ def test_a_question_that_asks_for_a_description_has_no_span_kind(question):
      "aides said.", "a stricter budget rule"),  # the object of the question's preposition
     ("What has Moscow reportedly prepared?", "Moscow has reportedly prepared a long list of business deals "
      "designed to appeal to investors.", "a long list of business deals"),  # "of" completes it, not the clause after
+    ("What has Moscow prepared?", "Moscow has prepared a “long list” of business deals, the paper said.",
+     "a “long list” of business deals"),  # a quote between the noun and its "of"
     ("NASA released images from the telescope this week. What did the images show?",
      "The images show distant galaxies in unprecedented detail.", "distant galaxies"),  # the asking sentence's verb
     ("What did China do in the vote?", "Russia voted against the resolution with China's quiet support.", ""),

@@ -539,7 +539,8 @@ def _filler(token) -> Span | None:
     head = heads[0]
     start, end = token.i + 1, head.right_edge.i + 1
     if head.pos_ in ("NOUN", "PROPN", "NUM"):  # the noun phrase, with an "of" that completes it, not its setting
-        of = [c for c in head.children if c.i == head.i + 1 and c.dep_ == "prep" and c.lower_ in _COMPLETING]
+        of = [c for c in head.children if c.i > head.i and c.dep_ == "prep" and c.lower_ in _COMPLETING
+              and all(t.is_punct for t in doc[head.i + 1:c.i])]  # right after it: 'a “long list” of deals'
         noun = next((c for c in of[0].children if c.dep_ == "pobj"), of[0].right_edge) if of else head
         if noun.ent_type_ in DATES:
             noun = head  # "an asteroid on Monday": when, not what
