@@ -80,6 +80,8 @@ def test_a_question_that_asks_for_a_description_has_no_span_kind(question):
      "a model that values short-term financial benefits.", ""),  # a clause cut short is no answer
     ("What did the IRS announce this week?", "Officials announced a pause on audits this week.", "a pause on audits"),
     ("What is the biggest threat in the region?", "Climate change is the biggest threat, the minister said.", ""),
+    ("A new variant has arrived. What is it called?", "WHO has called antimicrobial resistance a silent pandemic.",
+     ""),  # a passive "called" asks for a name, which is not what "call" takes
 ])
 def test_what_did_x_do_is_answered_by_the_phrase_of_the_questions_verb(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
@@ -93,6 +95,9 @@ def test_what_did_x_do_is_answered_by_the_phrase_of_the_questions_verb(question,
     ("On which platform did Trump boast about the talks?",
      "On his Truth Social platform, Trump boasted about the talks.", "Truth Social"),  # a name on the asked noun
     ("Which city hosted the games?", "A Non-Host City Perspective of the Games was published.", ""),  # a name's part
+    ("Which burger chain is the slowest?", "The study timed the ten largest U.S. fast food chains.", ""),  # not on it
+    ("Which members of the council abstained?", "It passed with five abstentions, including from permanent members "
+     "France and the UK.", "France"),  # the name after the asked noun
 ])
 def test_names_and_counts_the_entity_recogniser_reads_as_modifiers(question, sentence, short):
     assert spans.short_answer(question, sentence) == short

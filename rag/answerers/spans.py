@@ -407,6 +407,8 @@ def deed_of(question_doc, at: int = 0) -> Deed | None:
     verb = root
     while (then := next((c for c in verb.children if c.dep_ == "xcomp" and c.pos_ == "VERB"), None)) is not None:
         verb, last = then, verb
+    if any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children):
+        return None  # "what is it called": the name it is given, which is not what "call" takes in a sentence
     if verb.lemma_ != "do":
         return Deed("object", verb.lemma_.lower(), "", subject, names)
     if verb is root:
@@ -617,7 +619,7 @@ def candidates(question: Reading, doc) -> list[Span]:
             other_units.add(start)  # "for how many seconds": not "one foot" (but "93 votes" may count countries)
         found.append(Span(start, end, text, ent.label_))
     found = [s for s in found if s.start not in other_units] or found
-    if "WORK_OF_ART" in asked.labels:
+    if "WORK_OF_ART" in asked.labels and not asked.phrase:  # a film, a song, a show, "the name of": not any noun
         found += [s for s in _quoted_names(doc) if not any(w in echoed for w in terms(s.text))
                   and not any(f.start < s.end and s.start < f.end for f in found)]
     found = _place_levels(doc, found, asked)
@@ -824,9 +826,17 @@ def answer_in(question: Reading, doc) -> str:
     if asked.phrase and not playing:  # "which virus", "which painting": a noun not in _HEADS,
         found = [s for s in found if s.label not in _LISTED]  # which lists every noun for these kinds
     if not found and asked.labels & NAMES and (named_on := head_span(question.head, question.words, doc)) \
-            and named_on.text[:1].isupper() and named_on.end < len(doc) and doc[named_on.end].text.islower():
-        return named_on.text  # "his Truth Social platform": a name the recogniser missed ("Non-Host City" is one)
+            and named_on.text[:1].isupper() and _beside_noun(doc, named_on, question.head):
+        return named_on.text  # "his Truth Social platform": a name the recogniser missed
     return _nearest(question, doc, found) if found else ""
+
+
+def _beside_noun(doc, span: Span, noun: str) -> bool:
+    """The span stands right before the asked noun, written lower case ("his Truth Social platform", not
+    "a Non-Host City", nor "U.S. fast food chains"), or right after it ("permanent members France and the UK")."""
+    after = doc[span.end] if span.end < len(doc) else None
+    before = doc[span.start - 1] if span.start > 0 else None
+    return any(t is not None and t.text.islower() and t.lemma_.lower() == noun for t in (after, before))
 
 
 def _nearest(question: Reading, doc, found: list[Span]) -> str:
