@@ -134,6 +134,22 @@ def test_what_did_it_is_answered_by_the_subject_of_the_verb(question, sentence, 
     assert spans.short_answer(question, sentence) == short
 
 
+_VOTE = ("In a diplomatic shift, the United States stunned its allies by voting against a United Nations General "
+         "Assembly (UNGA) resolution condemning the invasion.")
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("How did the US vote?", _VOTE, "against"),  # the object cut short by "(UNGA)": the preposition says it
+    ("How did the United States vote on the resolution?", _VOTE, "against"),  # the question names the object
+    ("How did China vote?", _VOTE, ""),  # the US voted ("stunned ... by voting"), not China
+    ("How did the singer die?", "The singer died in a car crash on Monday, police said.", "in a car crash"),
+    ("How did markets react?", "Markets reacted sharply to the news on Friday.", "sharply"),
+    ("How many countries opposed it?", "It faced opposition from only 18 countries.", "18 countries"),  # a count
+])
+def test_how_did_x_do_it_is_answered_by_the_manner_of_the_verb(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short
+
+
 @pytest.mark.parametrize("question,sentence,short", [
     ("What is the name of Trump's diplomacy?", "The vote paints a picture of Trump’s “America First” diplomacy at the "
      "UN.", "America First"),  # a quoted name the recogniser leaves untyped, not the organisation beside it

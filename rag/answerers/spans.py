@@ -99,12 +99,16 @@ class Asked:
 
 
 _BLANK = re.compile(r"(\b(?:what|who|whom|which(?:\s+[\w’'-]+){1,2})\s*\?|:)\s*$", re.IGNORECASE)
+# "How did/does/has X <verb>?" opening the asking sentence (not "how many", "how long": those are counts).
+_HOW_DID = re.compile(r"(?:^|[.!?]\s+)(how)\s+(?:did|does|do|has|have|had|will|would)\b", re.IGNORECASE)
 _NOT_A_BLANK = re.compile(r"\b(except|true or false)\b", re.IGNORECASE)  # a choice to make, not a gap to fill
 
 
 def asked_for(question: str) -> Asked | None:
     """The kind of answer the question's wh-phrase asks for, or None ("what did he do?", "why?")."""
     blank = bool(_BLANK.search(question)) and not _NOT_A_BLANK.search(question) and len(question.split()) > 3
+    if (how := _HOW_DID.search(question)) is not None:  # "How did the US vote?": the manner ("against")
+        return Asked(frozenset(), phrase=True, deed=True, at=how.start(1))
     matches = list(_WH.finditer(question))
     if not matches or question.rstrip().endswith(":"):  # "a coach who:": a relative "who", not the asking one
         return Asked(_measured(question), blank=True, phrase=True) if blank else None
@@ -372,18 +376,26 @@ class Deed:
     for"), what its ``subject`` did ("what did China do": "chose abstention"), or the verb phrase that
     completes a verb (``then``: "what did Ukraine refuse to do": "withdraw its original resolution")."""
 
-    want: str  # "object", "subject", "then", or "doer" ("what erupted": the subject of "erupt")
+    want: str  # "object", "subject", "then", "doer" ("what erupted": the subject of "erupt") or "manner"
     lemma: str  # the verb to find in the sentence ("sign", "argue", "refuse"); "" for "subject"
     prep: str = ""  # the preposition the answer follows ("for" in "argue for what")
     subject: frozenset[str] = frozenset()  # the terms of the question's subject ("china")
     names: frozenset[str] = frozenset()  # those of its proper nouns ("trump" in "the Trump administration")
+    asked: frozenset[str] = frozenset()  # the question's terms, for "manner" ("against" the resolution it names)
 
 
 def deed_of(question_doc, at: int = 0) -> Deed | None:
     """The verb a "what" + auxiliary question asks about, read from its parse: the last verb of the chain
     its root starts ("push Ukraine to sign", "caught saying"), or the one whose preposition the wh-word
     ends ("argue for"); None when the question has no verb but "be" or "have" ("what is the threat")."""
-    wh = next((t for t in question_doc if t.idx >= at and t.lower_ == "what"), None)
+    wh = next((t for t in question_doc if t.idx >= at and t.lower_ in ("what", "how")), None)
+    if wh is not None and wh.lower_ == "how":  # "how did the US vote": the manner of the asking verb
+        verb = wh.head
+        nouns = [u for t in verb.children if t.dep_ == "nsubj" for u in _up_to_head(t) if u.pos_ in ("PROPN", "NOUN")]
+        return Deed("manner", verb.lemma_.lower(), "", frozenset(w for u in nouns for w in terms(u.text)),
+                    frozenset(w for u in nouns if u.pos_ == "PROPN" for w in terms(u.text)),
+                    asked=frozenset(t for t in terms(question_doc.text))) \
+            if verb.pos_ == "VERB" or any(c.dep_ == "aux" for c in verb.children) else None  # "vote" as a noun
     if wh is None or wh.dep_ == "det":
         return None  # "what sign did it bear" asks for a sign, not for whatever "bear" takes
     root = wh.sent.root
@@ -439,6 +451,8 @@ def deed_span(deed: Deed, doc) -> Span | None:
                 or next((g for c in token.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"),
                         None) or (token.head if token.dep_ in ("relcl", "acl") else None)
             span = _noun_phrase(doer) if doer is not None and doer.pos_ in ("NOUN", "PROPN") else None
+        elif deed.want == "manner":  # "voting against the resolution": "against"; "died in a car crash"
+            span = _manner(token, deed.asked)
         elif deed.want == "then":
             verb = next((c for c in token.children if c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX")), None)
             rest = _filler(verb) if verb is not None else None
@@ -453,19 +467,41 @@ def deed_span(deed: Deed, doc) -> Span | None:
     return max(found, key=lambda f: f[0])[1] if found else None
 
 
+_NOT_MANNER = frozenset({"also", "then", "now", "still", "already", "just", "later", "earlier", "again", "ever",
+                         "not", "n't", "only", "even", "first", "last", "finally", "reportedly"})
+
+
+def _manner(verb, asked: frozenset[str]) -> Span | None:
+    """How the verb was done, from its first modifier after it: an adverb ("narrowly"), or a preposition
+    with its object ("in a car crash"), the object left out when the question names it ("against" the
+    resolution); a date or time is when, not how."""
+    for child in (c for c in verb.children if c.i > verb.i):
+        if child.dep_ == "advmod" and child.pos_ == "ADV" and child.lower_ not in _NOT_MANNER:
+            return Span(child.i, child.i + 1, child.text)
+        if child.dep_ == "prep":
+            noun = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if noun is None or noun.ent_type_ in DATES:
+                continue
+            rest = _filler(child)
+            if set(terms(noun.text)) <= asked or rest is None or rest.end <= noun.i:  # named, or cut short
+                return Span(child.i, child.i + 1, child.text)
+            return Span(child.i, rest.end, f"{child.text} {rest.text}")
+    return None
+
+
 def _subject_terms(verb) -> tuple[set[str], set[str]]:
     """The terms of the verb's subject, and of its proper nouns, or those of the verb it completes
-    ("Ukraine refused to withdraw": the subject of "withdraw" is Ukraine); empty when none is written
-    or it is a pronoun."""
+    ("Ukraine refused to withdraw": the subject of "withdraw" is Ukraine; "the US stunned allies by
+    voting": the US voted); empty when none is written or it is a pronoun."""
     while True:
         subject = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
         if subject:  # the words up to its head: "Even China, an ally of Russia, chose": China's, not Russia's
             nouns = [t for t in _up_to_head(subject[0]) if t.pos_ in ("PROPN", "NOUN")]
             return ({w for t in nouns for w in terms(t.text)},
                     {w for t in nouns if t.pos_ == "PROPN" for w in terms(t.text)})
-        if verb.dep_ not in ("xcomp", "conj") or verb.head is verb:
+        if verb.dep_ not in ("xcomp", "conj", "advcl", "pcomp") or verb.head is verb:
             return set(), set()
-        verb = verb.head
+        verb = verb.head.head if verb.dep_ == "pcomp" else verb.head  # "stunned allies by voting": who stunned
 
 
 def _up_to_head(noun) -> list:
@@ -797,7 +833,8 @@ def answer_in(question: Reading, doc) -> str:
     asked = question.asked
     if question.deed is not None:
         deed = deed_span(question.deed, doc)
-        if deed is not None and not all(w in question.named for w in terms(deed.text)):
+        words = set(terms(deed.text)) if deed is not None else set()
+        if deed is not None and (not words or not words <= question.named):  # "against" has no content word
             return deed.text
         if asked.deed:
             return ""  # "what did China do": no other kind of span answers it
