@@ -194,4 +194,6 @@ def to_passage(passage_id: str, text: str, meta: dict, cosine: float) -> Passage
         score=round(cosine, 4),
         page=str(meta.get("page", "") or ""),
         page_map=str(meta.get("page_map", "") or ""),
+        first=int(meta.get("chunk") or 0) == 0,
+        last=int(meta.get("chunk") or 0) + 1 >= int(meta.get("passages") or 0),
     )

@@ -61,6 +61,13 @@ def sentences(text: str) -> list[str]:
     return out
 
 
+def ends_on_abbreviation(sentence: str) -> bool:
+    """The sentence's final period is an abbreviation's ("... rejecting U.S."): where a text was cut,
+    that is more likely the cut than the sentence's end (Punkt's trained abbreviations)."""
+    last = sentence.rstrip().rsplit(maxsplit=1)[-1] if sentence.strip() else ""
+    return last.endswith(".") and last[:-1].lower() in _punkt()._params.abbrev_types
+
+
 def terms(text: str, drop_stopwords: bool = True) -> list[str]:
     """Normalised words: stemmed, lower case, acronyms (US, UN) kept, stop-words dropped unless asked."""
     text = _DOTTED_ACRONYM.sub(lambda m: m.group().replace(".", ""), text)

@@ -409,3 +409,17 @@ def test_a_noun_not_listed_is_not_answered_by_a_person_place_or_organisation(que
 ])
 def test_a_surname_is_answered_with_the_full_name_its_passage_gives(short, passage, full):
     assert spans.in_full(short, passage) == full
+
+
+def test_a_sentence_cut_by_the_passage_edge_is_never_quoted():
+    """A passage may end inside a sentence (here at "U.S.", which the chunker took for a sentence end) and
+    the next one start inside it: neither piece is quoted as if the article said it."""
+    cut = Passage("a-0", "a", "Vote", "", "", "", "", "The U.S. version, spanning a mere four lines, avoided any "
+                  "condemnation. It failed to gain traction as Ukraine, rejecting U.S.", 0.6, first=True, last=False)
+    rest = Passage("a-1", "a", "Vote", "", "", "", "", "pressure from the administration, refused to withdraw its "
+                   "resolution. The applause that followed underscored a global consensus.", 0.5, first=False)
+    verdict = extractive.answer("What did Ukraine reject?", [cut, rest], MiniLMEmbedding(compute="fp32"))
+    quoted = [p.sentence for p in verdict.picks]
+    assert not any(s.endswith("rejecting U.S.") or s.startswith("pressure") for s in quoted)
+    whole = Passage("b", "b", "Move", "", "", "", "", "The vote was close. He then moved to the U.S.", 0.6)
+    assert extractive.whole_sentences(whole) == ["The vote was close.", "He then moved to the U.S."]  # its end

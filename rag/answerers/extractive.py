@@ -18,7 +18,7 @@ from rag.answerers import spans
 from rag.answerers.base import Reply
 from rag.embeddings import MiniLMEmbedding
 from rag.passages import Passage
-from rag.text import sentences, terms
+from rag.text import ends_on_abbreviation, sentences, terms
 
 # Offline, a question this short leans on the previous one ("And China?", "How many votes?"); 3 was too
 # many: "What did Trump call Zelensky?" is complete on its own.
@@ -67,6 +67,21 @@ def answer_kind(question: str) -> re.Pattern | None:
         if asks.search(question):
             return shows
     return None
+
+
+_ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+def whole_sentences(passage: Passage) -> list[str]:
+    """The passage's sentences less the pieces its edges cut: a passage may start or end inside a
+    sentence ("... as Ukraine, rejecting U.S." ends one that goes on in the next passage), and a piece is
+    never quoted as if it were what the article says."""
+    found = sentences(passage.text)
+    if found and not passage.last and (not _ENDED.search(found[-1]) or ends_on_abbreviation(found[-1])):
+        found = found[:-1]
+    if found and not passage.first and found[0][:1].islower():
+        found = found[1:]
+    return found
 
 
 def _asks(sentence: str) -> bool:
@@ -146,7 +161,7 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     named = specific_terms(question)
     candidates = [(number, s, with_adjectives(set(terms(s)), named))
                   for number, passage in enumerate(passages, start=1)
-                  for s in sentences(passage.text) if len(s.split()) >= MIN_WORDS and not _asks(s)]
+                  for s in whole_sentences(passage) if len(s.split()) >= MIN_WORDS and not _asks(s)]
     if not candidates or not weights:
         return Verdict([])
     df = {t: sum(t in c[2] for c in candidates) for t in weights}

@@ -399,7 +399,7 @@ def deed_of(question_doc, at: int = 0) -> Deed | None:
     if wh is None or wh.dep_ == "det":
         return None  # "what sign did it bear" asks for a sign, not for whatever "bear" takes
     root = wh.sent.root
-    if root.pos_ != "VERB":
+    if root.pos_ != "VERB" and not (root.pos_ == "NOUN" and any(c.dep_ == "aux" for c in root.children)):
         # The small model often reads "What did the US resolution omit?" as a noun "omit" with the subject
         # as its compounds: after do-support the last word is the verb all the same.
         support = any(t.lower_ in ("did", "does", "do") and wh.i < t.i < root.i for t in question_doc)
