@@ -151,6 +151,17 @@ def test_how_did_x_do_it_is_answered_by_the_manner_of_the_verb(question, sentenc
 
 
 @pytest.mark.parametrize("question,sentence,short", [
+    ("Where did the applause erupt?", "The applause that erupted in the UNGA chamber after the vote underscored a "
+     "consensus that views Washington’s policies as unpredictable.", "the UNGA chamber"),  # not Washington
+    ("Where did the launch occur?", "NASA launched a rocket from Australia’s remote Northern Territory.",
+     "Australia"),  # a place name where the sentence puts the event
+    ("Where did the plane crash?", "The plane crashed in a field near Lyon, France on Sunday.", "Lyon, France"),
+])
+def test_where_takes_the_place_the_sentence_gives_the_questions_verb(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short
+
+
+@pytest.mark.parametrize("question,sentence,short", [
     ("What is the name of Trump's diplomacy?", "The vote paints a picture of Trump’s “America First” diplomacy at the "
      "UN.", "America First"),  # a quoted name the recogniser leaves untyped, not the organisation beside it
     ("What is the name of the new podcast?", "The new podcast, “the best of times”, starts on Monday.", ""),  # no name

@@ -376,7 +376,7 @@ class Deed:
     for"), what its ``subject`` did ("what did China do": "chose abstention"), or the verb phrase that
     completes a verb (``then``: "what did Ukraine refuse to do": "withdraw its original resolution")."""
 
-    want: str  # "object", "subject", "then", "doer" ("what erupted": the subject of "erupt") or "manner"
+    want: str  # "object", "subject", "then", "doer" ("what erupted": the subject of "erupt"), "manner", "place"
     lemma: str  # the verb to find in the sentence ("sign", "argue", "refuse"); "" for "subject"
     prep: str = ""  # the preposition the answer follows ("for" in "argue for what")
     subject: frozenset[str] = frozenset()  # the terms of the question's subject ("china")
@@ -388,11 +388,12 @@ def deed_of(question_doc, at: int = 0) -> Deed | None:
     """The verb a "what" + auxiliary question asks about, read from its parse: the last verb of the chain
     its root starts ("push Ukraine to sign", "caught saying"), or the one whose preposition the wh-word
     ends ("argue for"); None when the question has no verb but "be" or "have" ("what is the threat")."""
-    wh = next((t for t in question_doc if t.idx >= at and t.lower_ in ("what", "how")), None)
-    if wh is not None and wh.lower_ == "how":  # "how did the US vote": the manner of the asking verb
+    wh = next((t for t in question_doc if t.idx >= at and t.lower_ in ("what", "how", "where")), None)
+    if wh is not None and wh.lower_ in ("how", "where"):  # "how did the US vote", "where did it erupt"
         verb = wh.head
         nouns = [u for t in verb.children if t.dep_ == "nsubj" for u in _up_to_head(t) if u.pos_ in ("PROPN", "NOUN")]
-        return Deed("manner", verb.lemma_.lower(), "", frozenset(w for u in nouns for w in terms(u.text)),
+        want = "manner" if wh.lower_ == "how" else "place"
+        return Deed(want, verb.lemma_.lower(), "", frozenset(w for u in nouns for w in terms(u.text)),
                     frozenset(w for u in nouns if u.pos_ == "PROPN" for w in terms(u.text)),
                     asked=frozenset(t for t in terms(question_doc.text))) \
             if verb.pos_ == "VERB" or any(c.dep_ == "aux" for c in verb.children) else None  # "vote" as a noun
@@ -453,6 +454,8 @@ def deed_span(deed: Deed, doc) -> Span | None:
             span = _noun_phrase(doer) if doer is not None and doer.pos_ in ("NOUN", "PROPN") else None
         elif deed.want == "manner":  # "voting against the resolution": "against"; "died in a car crash"
             span = _manner(token, deed.asked)
+        elif deed.want == "place":  # "the applause that erupted in the UNGA chamber": "the UNGA chamber"
+            span = _place(token)
         elif deed.want == "then":
             verb = next((c for c in token.children if c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX")), None)
             rest = _filler(verb) if verb is not None else None
@@ -486,6 +489,19 @@ def _manner(verb, asked: frozenset[str]) -> Span | None:
             if set(terms(noun.text)) <= asked or rest is None or rest.end <= noun.i:  # named, or cut short
                 return Span(child.i, child.i + 1, child.text)
             return Span(child.i, rest.end, f"{child.text} {rest.text}")
+    return None
+
+
+_LOCATIVE = frozenset({"in", "at", "on", "near", "inside", "outside", "off", "across", "from", "to"})
+
+
+def _place(verb) -> Span | None:
+    """Where the verb happened: the object of its first place preposition ("erupted in the UNGA chamber"),
+    not a date ("in June")."""
+    for prep in (c for c in verb.children if c.dep_ == "prep" and c.lower_ in _LOCATIVE):
+        noun = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if noun is not None and noun.ent_type_ not in DATES and noun.pos_ in ("NOUN", "PROPN"):
+            return _filler(prep)
     return None
 
 
@@ -807,7 +823,7 @@ def read(question: str) -> Reading | None:
     if asked is None:
         return None
     doc = parse([question])[0]
-    deed = deed_of(doc, asked.at) if asked.deed or (asked.phrase and not asked.blank) else None
+    deed = deed_of(doc, asked.at) if asked.deed or asked.within or (asked.phrase and not asked.blank) else None
     if deed is not None and deed.want == "doer" and (asked.deed or asked.words & _asked_nouns()):
         deed = None  # "what company bought it": a name of that kind, not any subject
     if asked.deed and deed is None:
@@ -831,7 +847,12 @@ def answer_in(question: Reading, doc) -> str:
     the sentence puts on the asked noun, or what fills the question's gap; then the candidates that play
     the asked part (``plays``), and of several the one nearest the question's words."""
     asked = question.asked
-    if question.deed is not None:
+    if question.deed is not None and question.deed.want == "place":
+        where = deed_span(question.deed, doc)
+        if where is not None:  # the place the sentence puts the asked event: a place name in it, else the phrase
+            inside = [s for s in candidates(question, doc) if s.start < where.end and where.start < s.end]
+            return _nearest(question, doc, inside) if inside else where.text
+    elif question.deed is not None:
         deed = deed_span(question.deed, doc)
         words = set(terms(deed.text)) if deed is not None else set()
         if deed is not None and (not words or not words <= question.named):  # "against" has no content word
