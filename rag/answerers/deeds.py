@@ -17,10 +17,12 @@ from rag.text import terms
 
 @dataclass(frozen=True)
 class Deed:
-    """What a "what did X do" question asks of the sentence: the ``object`` of its verb ("what did they
+    """What a question about a deed asks of the sentence: the ``object`` of its verb ("what did they
     sign": "mineral extraction agreements"), the object of the verb's preposition ("what did she argue
-    for"), what its ``subject`` did ("what did China do": "chose abstention"), or the verb phrase that
-    completes a verb (``then``: "what did Ukraine refuse to do": "withdraw its original resolution")."""
+    for"), what its ``subject`` did ("what did China do": "chose abstention"), the verb phrase that
+    completes a verb (``then``: "what did Ukraine refuse to do": "withdraw its original resolution"), the
+    verb's ``doer`` ("what erupted": "applause"), its ``manner`` ("how did the US vote": "against") or its
+    ``place`` ("where did the applause erupt": "the UNGA chamber")."""
 
     want: str  # "object", "subject", "then", "doer" ("what erupted": the subject of "erupt"), "manner", "place"
     lemma: str  # the verb to find in the sentence ("sign", "argue", "refuse"); "" for "subject"
@@ -31,18 +33,18 @@ class Deed:
 
 
 def deed_of(question_doc, at: int = 0) -> Deed | None:
-    """The verb a "what" + auxiliary question asks about, read from its parse: the last verb of the chain
-    its root starts ("push Ukraine to sign", "caught saying"), or the one whose preposition the wh-word
-    ends ("argue for"); None when the question has no verb but "be" or "have" ("what is the threat")."""
+    """The verb a "what", "how" or "where" question asks about, read from its parse: the last verb of the
+    chain its root starts ("push Ukraine to sign", "caught saying"), or the one whose preposition the
+    wh-word ends ("argue for"); None when the question has no verb but "be" or "have" ("what is the
+    threat")."""
     wh = next((t for t in question_doc if t.idx >= at and t.lower_ in ("what", "how", "where")), None)
     if wh is not None and wh.lower_ in ("how", "where"):  # "how did the US vote", "where did it erupt"
         verb = wh.head
-        nouns = [u for t in verb.children if t.dep_ == "nsubj" for u in up_to_head(t) if u.pos_ in ("PROPN", "NOUN")]
-        want = "manner" if wh.lower_ == "how" else "place"
-        return Deed(want, verb.lemma_.lower(), "", frozenset(w for u in nouns for w in terms(u.text)),
-                    frozenset(w for u in nouns if u.pos_ == "PROPN" for w in terms(u.text)),
-                    asked=frozenset(t for t in terms(question_doc.text))) \
-            if verb.pos_ == "VERB" or any(c.dep_ == "aux" for c in verb.children) else None  # "vote" as a noun
+        if verb.pos_ != "VERB" and not any(c.dep_ == "aux" for c in verb.children):  # "did ... vote": a verb
+            return None
+        subject, names = _terms_of([u for t in verb.children if t.dep_ == "nsubj" for u in up_to_head(t)])
+        return Deed("manner" if wh.lower_ == "how" else "place", verb.lemma_.lower(), "", subject, names,
+                    asked=frozenset(terms(question_doc.text)))
     if wh is None or wh.dep_ == "det":
         return None  # "what sign did it bear" asks for a sign, not for whatever "bear" takes
     root = wh.sent.root
@@ -52,13 +54,10 @@ def deed_of(question_doc, at: int = 0) -> Deed | None:
         support = any(t.lower_ in ("did", "does", "do") and wh.i < t.i < root.i for t in question_doc)
         if not support or root.pos_ != "NOUN" or root.i + 2 < len(question_doc):
             return None
-        nouns = [t for t in root.children if t.dep_ == "compound" and t.pos_ in ("PROPN", "NOUN")]
-        return Deed("object", root.lemma_.lower(), "", frozenset(w for u in nouns for w in terms(u.text)),
-                    frozenset(w for u in nouns if u.pos_ == "PROPN" for w in terms(u.text)))
-    nouns = [u for t in root.children if t.dep_ in ("nsubj", "nsubjpass") for u in up_to_head(t)
-             if u.pos_ in ("PROPN", "NOUN") and u.i != wh.i]
-    subject = frozenset(w for u in nouns for w in terms(u.text))
-    names = frozenset(w for u in nouns if u.pos_ == "PROPN" for w in terms(u.text))
+        return Deed("object", root.lemma_.lower(), "",
+                    *_terms_of([t for t in root.children if t.dep_ == "compound"]))
+    subject, names = _terms_of([u for t in root.children if t.dep_ in ("nsubj", "nsubjpass")
+                                for u in up_to_head(t) if u.i != wh.i])
     if wh.dep_ == "nsubj" and wh.head.pos_ == "VERB":  # "what erupted in the chamber", "what caused ..."
         return Deed("doer", wh.head.lemma_.lower())
     if wh.dep_ == "pobj" and wh.head.head.pos_ == "VERB":  # "what did she argue for"
@@ -151,16 +150,21 @@ def _place(verb) -> Span | None:
     return None
 
 
-def _subject_terms(verb) -> tuple[set[str], set[str]]:
+def _terms_of(words) -> tuple[frozenset[str], frozenset[str]]:
+    """The terms of the nouns among ``words``, and those of the proper nouns (the names) among them."""
+    nouns = [t for t in words if t.pos_ in ("PROPN", "NOUN")]
+    return (frozenset(w for t in nouns for w in terms(t.text)),
+            frozenset(w for t in nouns if t.pos_ == "PROPN" for w in terms(t.text)))
+
+
+def _subject_terms(verb) -> tuple[frozenset[str], frozenset[str]]:
     """The terms of the verb's subject, and of its proper nouns, or those of the verb it completes
     ("Ukraine refused to withdraw": the subject of "withdraw" is Ukraine; "the US stunned allies by
     voting": the US voted); empty when none is written or it is a pronoun."""
     while True:
         subject = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
         if subject:  # the words up to its head: "Even China, an ally of Russia, chose": China's, not Russia's
-            nouns = [t for t in up_to_head(subject[0]) if t.pos_ in ("PROPN", "NOUN")]
-            return ({w for t in nouns for w in terms(t.text)},
-                    {w for t in nouns if t.pos_ == "PROPN" for w in terms(t.text)})
+            return _terms_of(up_to_head(subject[0]))
         if verb.dep_ not in ("xcomp", "conj", "advcl", "pcomp") or verb.head is verb:
-            return set(), set()
+            return frozenset(), frozenset()
         verb = verb.head.head if verb.dep_ == "pcomp" else verb.head  # "stunned allies by voting": who stunned
