@@ -59,6 +59,8 @@ def test_a_question_that_asks_for_a_description_has_no_span_kind(question):
      "original resolution.", "its original resolution"),
     ("What did the strikers refuse to do?", "The strikers refused to accept the offer, the union said on Monday.",
      "accept the offer"),  # "refuse to do": the verb phrase that completes "refuse"
+    ("What did the strikers refuse?", "The strikers refused to accept the offer, the union said on Monday.",
+     "accept the offer"),  # an object that is a verb phrase
     ("What did the senator argue for?", "The senator took the floor to argue for a stricter budget rule, "
      "aides said.", "a stricter budget rule"),  # the object of the question's preposition
     ("What has Moscow reportedly prepared?", "Moscow has reportedly prepared a long list of business deals "

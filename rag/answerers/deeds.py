@@ -69,7 +69,7 @@ def deed_of(question_doc, at: int = 0) -> Deed | None:
         return None  # "what is it called": the name it is given, which is not what "call" takes in a sentence
     if verb.lemma_ != "do":
         return Deed("object", verb.lemma_.lower(), "", subject, names)
-    if verb is root:
+    if verb.i == root.i:
         return Deed("subject", "", "", subject, names) if subject else None
     return Deed("then", last.lemma_.lower(), "", subject, names)
 
@@ -102,17 +102,22 @@ def deed_span(deed: Deed, doc) -> Span | None:
         elif deed.want == "place":  # "the applause that erupted in the UNGA chamber": "the UNGA chamber"
             span = _place(token)
         elif deed.want == "then":
-            verb = next((c for c in token.children if c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX")), None)
-            rest = filler(verb) if verb is not None else None
-            span = Span(verb.i, rest.end, f"{verb.text} {rest.text}") if rest is not None else None
+            span = _completion(token)
         elif deed.prep:
             prep = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == deed.prep), None)
             span = filler(prep) if prep is not None else None
-        else:
-            span = filler(token)
+        else:  # "signed [a pay deal]"; "refused [to withdraw its resolution]" when the object is a verb phrase
+            span = filler(token) or _completion(token)
         if span is not None and span.end - span.start < MAX_FILLER:  # a clause cut short says nothing whole
             found.append((bool(subject & deed.subject), span))
     return max(found, key=lambda f: f[0])[1] if found else None
+
+
+def _completion(verb) -> Span | None:
+    """The verb phrase that completes ``verb``: "refused [to] withdraw its original resolution"."""
+    then = next((c for c in verb.children if c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX")), None)
+    rest = filler(then) if then is not None else None
+    return Span(then.i, rest.end, f"{then.text} {rest.text}") if rest is not None else None
 
 
 _NOT_MANNER = frozenset({"also", "then", "now", "still", "already", "just", "later", "earlier", "again", "ever",
@@ -165,6 +170,6 @@ def _subject_terms(verb) -> tuple[frozenset[str], frozenset[str]]:
         subject = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
         if subject:  # the words up to its head: "Even China, an ally of Russia, chose": China's, not Russia's
             return _terms_of(up_to_head(subject[0]))
-        if verb.dep_ not in ("xcomp", "conj", "advcl", "pcomp") or verb.head is verb:
+        if verb.dep_ not in ("xcomp", "conj", "advcl", "pcomp") or verb.head.i == verb.i:
             return frozenset(), frozenset()
         verb = verb.head.head if verb.dep_ == "pcomp" else verb.head  # "stunned allies by voting": who stunned

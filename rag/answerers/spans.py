@@ -277,7 +277,7 @@ def plays(doc, span: Span, part: Role) -> bool:
     writer Peter Handke" and "Urtubey has been named" make them its object; "Bryan Singer, the director"
     makes him the director."""
     token = doc[span.start:span.end].root
-    while token.dep_ == "conj" and token.head is not token:  # "Finland and Sweden joined": both did
+    while token.dep_ == "conj" and token.head.i != token.i:  # "Finland and Sweden joined": both did
         token = token.head
     head = token.head
     if part.part == "identity":
@@ -286,7 +286,7 @@ def plays(doc, span: Span, part: Role) -> bool:
                for t in related):
             return True
         if head.lemma_ == _COPULA:  # "Bryan Singer is the director"
-            return any(t.lemma_.lower() == part.lemma for t in head.children if t is not token)
+            return any(t.lemma_.lower() == part.lemma for t in head.children if t.i != token.i)
         return False
     if token.dep_ == "appos":  # "the writer Peter Handke": the part is the noun's
         token, head = head, head.head
@@ -308,7 +308,7 @@ def _sharing(verb) -> list:
     and the ones it is coordinated with ("directed, written and produced by"; spaCy often parses such a
     list as siblings under one noun)."""
     top = verb
-    while top.dep_ == "conj" and top.head is not top:
+    while top.dep_ == "conj" and top.head.i != top.i:
         top = top.head
     coordinated = [top, *(t for t in top.subtree if t.dep_ == "conj" and t.pos_ in ("VERB", "AUX"))]
     if top.dep_ in ("acl", "relcl"):
@@ -397,8 +397,8 @@ def head_span(noun: str, asked: frozenset[str], doc) -> Span | None:
         for child in named:
             if child.lower_ in asked or child.is_stop:
                 continue
-            words = [t for t in (child.subtree if child.head is token else [*child.lefts, child])
-                     if not t.is_punct and t.pos_ != "DET"]
+            # the child with the words before it ("US monkeypox"), not its subtree, which can run on to the end
+            words = [t for t in [*child.lefts, child] if not t.is_punct and t.pos_ != "DET"]
             if words and any(t.pos_ in ("NOUN", "PROPN") and t.lower_ not in asked for t in words) \
                     and not any(t.lower_ in asked and t.text[0].isupper() for t in words):  # not the question's name
                 return Span(words[0].i, words[-1].i + 1, doc[words[0].i:words[-1].i + 1].text)
