@@ -255,6 +255,8 @@ def test_the_span_is_of_the_asked_kind_and_new_to_the_question(question, sentenc
      "Bryan Singer"),  # the one the sentence calls director
     ("Who won the men's singles title at the 2021 Australian Open?", "Novak Djokovic beat Daniil Medvedev in "
      "straight sets to win the men's singles title at the 2021 Australian Open.", "Novak Djokovic"),
+    ("Who voted against the resolution?", "In a shift, the United States stunned its allies by voting against "
+     "the resolution, which France and Germany backed.", "the United States"),  # who did the "by -ing" verb
     ("Who directed Avatar?", "Avatar, directed, written and produced by James Cameron, starred Sam Worthington.",
      "James Cameron"),
     ("Elon Musk, who founded Tesla, is buying which social media company?",  # the part of "which", not of "who"

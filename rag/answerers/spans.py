@@ -304,9 +304,9 @@ def plays(doc, span: Span, part: Role) -> bool:
 
 
 def _sharing(verb) -> list:
-    """The verbs that share ``verb``'s subject or object: itself, the ones it governs ("beat X to win"),
-    and the ones it is coordinated with ("directed, written and produced by"; spaCy often parses such a
-    list as siblings under one noun)."""
+    """The verbs that share ``verb``'s subject or object: itself, the ones it governs ("beat X to win",
+    "stunned allies by voting"), and the ones it is coordinated with ("directed, written and produced
+    by"; spaCy often parses such a list as siblings under one noun)."""
     top = verb
     while top.dep_ == "conj" and top.head.i != top.i:
         top = top.head
@@ -314,7 +314,9 @@ def _sharing(verb) -> list:
     if top.dep_ in ("acl", "relcl"):
         coordinated += [t for t in top.head.children if t.dep_ == top.dep_]
     governed = [t for v in coordinated for t in v.children if t.dep_ in ("xcomp", "advcl", "ccomp")]
-    return [verb, *coordinated, *governed]
+    by_doing = [t for v in coordinated for p in v.children if p.dep_ == "prep"  # "stunned allies by voting":
+                for t in p.children if t.dep_ == "pcomp" and t.pos_ == "VERB"]  # who stunned them voted
+    return [verb, *coordinated, *governed, *by_doing]
 
 
 def role_span(named: frozenset[str], doc, part: Role) -> Span | None:
