@@ -159,9 +159,14 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     """The sentences to quote, best first (none when the passages do not answer the question)."""
     weights = question_weights(question, earlier)
     named = specific_terms(question)
-    candidates = [(number, s, with_adjectives(set(terms(s)), named))
+    # Each sentence's terms, and the same with the question's country names its adjectives stand for
+    # ("Ukrainian President" for "president of Ukraine"): those choose among sentences and say that a passage
+    # is about the named country, but a sentence covers the question only with the words as written ("What
+    # is the capital of Ukraine?" stays refused on the sample article).
+    candidates = [(number, s, words, with_adjectives(words, named))
                   for number, passage in enumerate(passages, start=1)
-                  for s in whole_sentences(passage) if len(s.split()) >= MIN_WORDS and not _asks(s)]
+                  for s in whole_sentences(passage) if len(s.split()) >= MIN_WORDS and not _asks(s)
+                  for words in [set(terms(s))]]
     if not candidates or not weights:
         return Verdict([])
     df = {t: sum(t in c[2] for c in candidates) for t in weights}
@@ -185,20 +190,20 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
         bonus = ANSWER_TYPE_BONUS if shows is not None and shows_answer(sentence, asked, shows) else 0.0
         return bonus - (ECHO_PENALTY if len(words - weights.keys()) < 0.25 * max(1, len(words)) else 0.0)
 
-    ranked = sorted(candidates, key=lambda c: lexical(c[2]) + 0.25 * passages[c[0] - 1].score + form(c[1], c[2]),
+    ranked = sorted(candidates, key=lambda c: lexical(c[3]) + 0.25 * passages[c[0] - 1].score + form(c[1], c[2]),
                     reverse=True)[:RESCORED]
     vectors = embed_model.encode([question + " " + earlier if earlier else question]
                                  + [c[1] for c in ranked])
     semantic = vectors[1:] @ vectors[0]
     held = {number: with_adjectives(set(terms(passages[number - 1].text)), named) for number, *_ in ranked}
     judged, passing = [], []
-    for (number, sentence, words), sem in zip(ranked, semantic, strict=True):
+    for (number, sentence, words, extended), sem in zip(ranked, semantic, strict=True):
         signals = Signals(coverage=round(max(lexical(words), own_coverage(words)), 4),  # a follow-up's own words
                           cosine=round(float(sem), 4), passage=passages[number - 1].score,
                           specific=round(len(named & held[number]) / len(named), 4) if named else 1.0)
         judged.append(signals)
         if signals.confidence() >= THRESHOLD:
-            passing.append((number, sentence, words, float(sem)))
+            passing.append((number, sentence, extended, float(sem)))
     # Only the sentences that answer are parsed for their span (spaCy costs a few ms a sentence).
     reading = spans.read(question) if passing else None
     shorts = [spans.answer_in(reading, doc) for doc in spans.parse([p[1] for p in passing])] if reading \
