@@ -56,6 +56,7 @@ def test_questions_put_as_a_new_user_would_meet_their_thresholds(sample_report):
     assert figures["false_refusal_rate"] == 0.0 and figures["refusal_rate_unanswerable"] >= 0.8
     shorts = {r.id: r.short for r in report.results}
     assert shorts["m2"] == "chose abstention" and shorts["m8"] == "Volodymyr Zelensky" and shorts["m6"] == "193"
+    assert shorts["mu2"] == ""  # "Who is the UN Secretary-General?": barely answered, so no name in bold
 
 
 def test_the_html_report_renders_in_a_browser_with_its_plots(sample_report):
