@@ -158,6 +158,8 @@ def test_how_did_x_do_it_is_answered_by_the_manner_of_the_verb(question, sentenc
     ("Where did the launch occur?", "NASA launched a rocket from Australia’s remote Northern Territory.",
      "Australia"),  # a place name where the sentence puts the event
     ("Where did the plane crash?", "The plane crashed in a field near Lyon, France on Sunday.", "Lyon, France"),
+    ("Where is the sauce made?", "A man sued after he learned the sauce isn't made in Texas.", ""),  # where it is not
+    ("Where is the sauce made?", "The company explains why the sauce is made in North Carolina.", "North Carolina"),
 ])
 def test_where_takes_the_place_the_sentence_gives_the_questions_verb(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
@@ -257,6 +259,8 @@ def test_the_span_is_of_the_asked_kind_and_new_to_the_question(question, sentenc
      "straight sets to win the men's singles title at the 2021 Australian Open.", "Novak Djokovic"),
     ("Who voted against the resolution?", "In a shift, the United States stunned its allies by voting against "
      "the resolution, which France and Germany backed.", "the United States"),  # who did the "by -ing" verb
+    ("Who said they will not attend the summit?", "Reuters cited the activist Rajagopal as saying he will not "
+     "attend.", "Rajagopal"),  # "X cited Y as saying": Y said it
     ("Who directed Avatar?", "Avatar, directed, written and produced by James Cameron, starred Sam Worthington.",
      "James Cameron"),
     ("Elon Musk, who founded Tesla, is buying which social media company?",  # the part of "which", not of "who"

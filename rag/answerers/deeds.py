@@ -39,7 +39,7 @@ def deed_of(question_doc, at: int = 0) -> Deed | None:
     threat")."""
     wh = next((t for t in question_doc if t.idx >= at and t.lower_ in ("what", "how", "where")), None)
     if wh is not None and wh.lower_ in ("how", "where"):  # "how did the US vote", "where did it erupt"
-        verb = wh.head
+        verb = wh.head.head if wh.head.dep_ in ("aux", "auxpass") else wh.head  # "where [is] the sauce made"
         if verb.pos_ != "VERB" and not any(c.dep_ == "aux" for c in verb.children):  # "did ... vote": a verb
             return None
         subject, names = _terms_of([u for t in verb.children if t.dep_ == "nsubj" for u in up_to_head(t)])
@@ -80,8 +80,8 @@ def deed_span(deed: Deed, doc) -> Span | None:
     Lopez announce?" is not answered by what Pritzker announced)."""
     found: list[tuple[bool, Span]] = []
     for token in doc:
-        if token.pos_ not in ("VERB", "AUX"):
-            continue
+        if token.pos_ not in ("VERB", "AUX") or any(c.dep_ == "neg" for c in token.children):
+            continue  # "the sauce isn't made in Texas" says where it is not made
         subject, named = _subject_terms(token)
         if deed.names and named and not named & deed.names:
             continue  # another named actor's deed
@@ -111,6 +111,12 @@ def deed_span(deed: Deed, doc) -> Span | None:
         if span is not None and span.end - span.start < MAX_FILLER:  # a clause cut short says nothing whole
             found.append((bool(subject & deed.subject), span))
     return max(found, key=lambda f: f[0])[1] if found else None
+
+
+def denies(deed: Deed, doc) -> bool:
+    """The sentence has the asked verb only in the negative ("the sauce isn't made in Texas")."""
+    verbs = [t for t in doc if t.lemma_.lower() == deed.lemma and t.pos_ in ("VERB", "AUX")]
+    return bool(verbs) and all(any(c.dep_ == "neg" for c in t.children) for t in verbs)
 
 
 def _completion(verb) -> Span | None:

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.answerers.deeds import Deed, deed_of, deed_span
+from rag.answerers.deeds import Deed, deed_of, deed_span, denies
 from rag.answerers.phrases import DATES, Span, filler
 from rag.text import terms
 
@@ -303,6 +303,11 @@ def plays(doc, span: Span, part: Role) -> bool:
     return any(v.lemma_.lower() == part.lemma for v in _sharing(verb))
 
 
+# Prepositions whose "-ing" verb the main verb's subject does ("the US stunned allies by voting": the US
+# voted); not "as" ("Reuters cited the activist as saying": the activist said it).
+_SUBJECT_LED = frozenset({"by", "after", "before", "while", "without", "upon"})
+
+
 def _sharing(verb) -> list:
     """The verbs that share ``verb``'s subject or object: itself, the ones it governs ("beat X to win",
     "stunned allies by voting"), and the ones it is coordinated with ("directed, written and produced
@@ -314,8 +319,8 @@ def _sharing(verb) -> list:
     if top.dep_ in ("acl", "relcl"):
         coordinated += [t for t in top.head.children if t.dep_ == top.dep_]
     governed = [t for v in coordinated for t in v.children if t.dep_ in ("xcomp", "advcl", "ccomp")]
-    by_doing = [t for v in coordinated for p in v.children if p.dep_ == "prep"  # "stunned allies by voting":
-                for t in p.children if t.dep_ == "pcomp" and t.pos_ == "VERB"]  # who stunned them voted
+    by_doing = [t for v in coordinated for p in v.children if p.dep_ == "prep" and p.lower_ in _SUBJECT_LED
+                for t in p.children if t.dep_ == "pcomp" and t.pos_ == "VERB"]  # "stunned allies by voting"
     return [verb, *coordinated, *governed, *by_doing]
 
 
@@ -643,6 +648,8 @@ def answer_in(question: Reading, doc) -> str:
         if where is not None:  # the place the sentence puts the asked event: a place name in it, else the phrase
             inside = [s for s in candidates(question, doc) if s.start < where.end and where.start < s.end]
             return _nearest(question, doc, inside) if inside else where.text
+        if denies(question.deed, doc):
+            return ""  # "where is it made" against "it isn't made in Texas": Texas is not the answer
     elif question.deed is not None:
         deed = deed_span(question.deed, doc)
         words = set(terms(deed.text)) if deed is not None else set()
