@@ -65,6 +65,7 @@ def ends_on_abbreviation(sentence: str) -> bool:
     """The sentence's final period is an abbreviation's ("... rejecting U.S."): where a text was cut,
     that is more likely the cut than the sentence's end (Punkt's trained abbreviations)."""
     last = sentence.rstrip().rsplit(maxsplit=1)[-1] if sentence.strip() else ""
+    # nltk keeps the trained model's abbreviations ("u.s", "dr", "jan") in _params and offers no accessor
     return last.endswith(".") and last[:-1].lower() in _punkt()._params.abbrev_types
 
 
