@@ -69,7 +69,7 @@ def test_questions_the_corpus_does_not_cover_are_refused_without_citations(built
     ("Which newspaper reported the long list of business deals?", "the Financial Times"),
     ("What did China do?", "chose abstention"),  # an action: what the sentence says its subject did
     ("How did the US vote on the resolution?", "against"),  # the manner of the question's verb
-    ("Who is Dorothy Shea?", ""),  # asks for a description, not a name
+    ("Who is Dorothy Shea?", "U.S. Deputy Ambassador to the UN"),  # a description: what the article calls her
 ])
 def test_the_extractive_answer_has_a_short_form_taken_from_its_quote(built, question, short):
     answer = built.ask(question)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.answerers.phrases import DATES, MAX_FILLER, Span, filler, noun_phrase, up_to_head
+from rag.answerers.phrases import DATES, MAX_FILLER, Span, filler, noun_phrase, title_phrase, up_to_head
 from rag.text import terms
 
 
@@ -24,7 +24,7 @@ class Deed:
     verb's ``doer`` ("what erupted": "applause"), its ``manner`` ("how did the US vote": "against") or its
     ``place`` ("where did the applause erupt": "the UNGA chamber")."""
 
-    want: str  # "object", "subject", "then", "doer" ("what erupted": the subject of "erupt"), "manner", "place"
+    want: str  # "object", "subject", "then", "doer" (the subject: "what erupted"), "manner", "place", "identity"
     lemma: str  # the verb to find in the sentence ("sign", "argue", "refuse"); "" for "subject"
     prep: str = ""  # the preposition the answer follows ("for" in "argue for what")
     subject: frozenset[str] = frozenset()  # the terms of the question's subject ("china")
@@ -37,6 +37,10 @@ def deed_of(question_doc, at: int = 0) -> Deed | None:
     chain its root starts ("push Ukraine to sign", "caught saying"), or the one whose preposition the
     wh-word ends ("argue for"); None when the question has no verb but "be" or "have" ("what is the
     threat")."""
+    who = next((t for t in question_doc if t.idx >= at and t.lower_ == "who"), None)
+    if who is not None:  # "Who is Dorothy Shea?": the title or description the sentence gives the name
+        name = next((t for t in who.head.children if t.dep_ == "nsubj" and t.pos_ == "PROPN"), None)
+        return Deed("identity", "", "", *_terms_of(up_to_head(name))) if name is not None else None
     wh = next((t for t in question_doc if t.idx >= at and t.lower_ in ("what", "how", "where")), None)
     if wh is not None and wh.lower_ in ("how", "where"):  # "how did the US vote", "where did it erupt"
         verb = wh.head.head if wh.head.dep_ in ("aux", "auxpass") else wh.head  # "where [is] the sauce made"
@@ -78,6 +82,8 @@ def deed_span(deed: Deed, doc) -> Span | None:
     """The phrase of ``doc`` that answers ``deed`` (see ``Deed``); of several verbs with the asked lemma,
     the one whose subject the question names, and never one whose subject names another actor ("What did
     Lopez announce?" is not answered by what Pritzker announced)."""
+    if deed.want == "identity":
+        return _identity(deed.names, doc)
     found: list[tuple[bool, Span]] = []
     for token in doc:
         if token.pos_ not in ("VERB", "AUX") or any(c.dep_ == "neg" for c in token.children):
@@ -111,6 +117,25 @@ def deed_span(deed: Deed, doc) -> Span | None:
         if span is not None and span.end - span.start < MAX_FILLER:  # a clause cut short says nothing whole
             found.append((bool(subject & deed.subject), span))
     return max(found, key=lambda f: f[0])[1] if found else None
+
+
+def _identity(names: frozenset[str], doc) -> Span | None:
+    """What the sentence calls the named person or thing: the noun it is in apposition to ("U.S. Deputy
+    Ambassador to the UN, Dorothy Shea"), its own appositive ("Dorothy Shea, the deputy ambassador"), or
+    the title before the name ("Russian President Vladimir Putin")."""
+    for token in doc:
+        if token.pos_ != "PROPN" or token.dep_ in ("compound", "flat") or not set(terms(token.text)) & names:
+            continue
+        if token.dep_ == "appos":
+            return title_phrase(token.head)
+        described = next((c for c in token.children if c.dep_ == "appos" and c.pos_ == "NOUN"), None)
+        if described is not None:
+            return title_phrase(described)
+        starts = next(t.i for t in doc[token.left_edge.i:token.i + 1] if set(terms(t.text)) & names)
+        title = [t for t in doc[token.left_edge.i:starts] if t.pos_ != "DET"]
+        if any(t.pos_ in ("NOUN", "PROPN") for t in title):
+            return Span(title[0].i, starts, doc[title[0].i:starts].text)
+    return None
 
 
 def denies(deed: Deed, doc) -> bool:

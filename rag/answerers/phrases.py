@@ -28,6 +28,18 @@ MAX_FILLER = 10  # tokens: a gap holds a phrase, not the rest of the sentence
 _COMPLETING = frozenset({"of", "to", "on", "against"})
 
 
+def title_phrase(noun) -> Span:
+    """A noun with the words before it and the of/to phrase that completes it: "U.S. Deputy Ambassador to
+    the UN", "the deputy ambassador"."""
+    doc = noun.doc
+    start = next((t.i for t in doc[noun.left_edge.i:noun.i + 1] if t.pos_ != "DET"), noun.i)
+    end = noun.i + 1
+    prep = next((c for c in noun.children if c.i == noun.i + 1 and c.dep_ == "prep" and c.lower_ in _COMPLETING), None)
+    if prep is not None and (object_ := next((c for c in prep.children if c.dep_ == "pobj"), None)) is not None:
+        end = object_.i + 1
+    return Span(start, end, doc[start:end].text)
+
+
 def filler(token) -> Span | None:
     """The phrase that completes ``token`` to its right, cut at punctuation and at MAX_FILLER tokens."""
     doc = token.doc

@@ -182,7 +182,7 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
         return Asked((MEASURES if how in ("long", "far") else NUMBERS) | DATES, unit=ANY_NOUN)
     if word in ("who", "whom", "whose"):
         if re.match(r"\s+(is|was|are|were)\s+[A-Z]", question[wh.end():]):
-            return None  # "Who is Dorothy Shea?" asks for a description
+            return Asked(frozenset(), deed=True)  # "Who is Dorothy Shea?": what the sentence calls her
         named = list(itertools.takewhile(lambda w: w not in _PREPOSITIONS, after[1:])) \
             if after and after[0] in ("is", "was", "are", "were") else []
         if any(_HEADS.get(w) == PEOPLE for w in named):
