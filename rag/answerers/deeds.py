@@ -1,7 +1,8 @@
 """What a verb takes in a sentence, for questions that ask about a deed rather than a kind of thing:
 "what did China do" (what its subject did: "chose abstention"), "what did they push Ukraine to sign"
 (the verb's object), "what did she argue for" (its preposition's object), "what erupted" (its subject),
-"how did the US vote" (its manner: "against"), "where did the applause erupt" (its place).
+"how did the US vote" (its manner: "against"), "where did the applause erupt" (its place); and "who is
+Dorothy Shea" (what the sentence calls her: "U.S. Deputy Ambassador to the UN").
 
 The question's parse gives the verb, its subject and the asked part (``deed_of``); the sentence's parse,
 the phrase the same verb takes there, and never another named actor's (``deed_span``).
@@ -21,8 +22,9 @@ class Deed:
     sign": "mineral extraction agreements"), the object of the verb's preposition ("what did she argue
     for"), what its ``subject`` did ("what did China do": "chose abstention"), the verb phrase that
     completes a verb (``then``: "what did Ukraine refuse to do": "withdraw its original resolution"), the
-    verb's ``doer`` ("what erupted": "applause"), its ``manner`` ("how did the US vote": "against") or its
-    ``place`` ("where did the applause erupt": "the UNGA chamber")."""
+    verb's ``doer`` ("what erupted": "applause"), its ``manner`` ("how did the US vote": "against"), its
+    ``place`` ("where did the applause erupt": "the UNGA chamber"), or what the sentence calls a name
+    (``identity``: "who is Dorothy Shea": "U.S. Deputy Ambassador to the UN")."""
 
     want: str  # "object", "subject", "then", "doer" (the subject: "what erupted"), "manner", "place", "identity"
     lemma: str  # the verb to find in the sentence ("sign", "argue", "refuse"); "" for "subject"
