@@ -35,10 +35,10 @@ class Deed:
 
 
 def deed_of(question_doc, at: int = 0) -> Deed | None:
-    """The verb a "what", "how" or "where" question asks about, read from its parse: the last verb of the
-    chain its root starts ("push Ukraine to sign", "caught saying"), or the one whose preposition the
-    wh-word ends ("argue for"); None when the question has no verb but "be" or "have" ("what is the
-    threat")."""
+    """What a "what", "how", "where" or "who is <name>" question asks of a sentence, read from its parse:
+    for "what", the last verb of the chain its root starts ("push Ukraine to sign", "caught saying") or
+    the one whose preposition the wh-word ends ("argue for"); None when the question has no verb but
+    "be" or "have" ("what is the threat")."""
     who = next((t for t in question_doc if t.idx >= at and t.lower_ == "who"), None)
     if who is not None:  # "Who is Dorothy Shea?": the title or description the sentence gives the name
         name = next((t for t in who.head.children if t.dep_ == "nsubj" and t.pos_ == "PROPN"), None)
@@ -62,10 +62,10 @@ def deed_of(question_doc, at: int = 0) -> Deed | None:
             return None
         return Deed("object", root.lemma_.lower(), "",
                     *_terms_of([t for t in root.children if t.dep_ == "compound"]))
-    subject, names = _terms_of([u for t in root.children if t.dep_ in ("nsubj", "nsubjpass")
-                                for u in up_to_head(t) if u.i != wh.i])
     if wh.dep_ == "nsubj" and wh.head.pos_ == "VERB":  # "what erupted in the chamber", "what caused ..."
         return Deed("doer", wh.head.lemma_.lower())
+    subject, names = _terms_of([u for t in root.children if t.dep_ in ("nsubj", "nsubjpass")
+                                for u in up_to_head(t) if u.i != wh.i])
     if wh.dep_ == "pobj" and wh.head.head.pos_ == "VERB":  # "what did she argue for"
         return Deed("object", wh.head.head.lemma_.lower(), wh.head.lower_, subject, names)
     verb = root
@@ -88,18 +88,21 @@ def deed_span(deed: Deed, doc) -> Span | None:
         return _identity(deed.names, doc)
     found: list[tuple[bool, Span]] = []
     for token in doc:
-        if token.pos_ not in ("VERB", "AUX") or any(c.dep_ == "neg" for c in token.children):
+        if token.pos_ not in ("VERB", "AUX") or _negated(token):
             continue  # "the sauce isn't made in Texas" says where it is not made
+        # the asked verb ("what did China do": any verb but "be", "have", "do") before its subject is read
+        wanted = token.lemma_ not in ("be", "have", "do") if deed.want == "subject" else \
+            token.lemma_.lower() == deed.lemma
+        if not wanted:
+            continue
         subject, named = _subject_terms(token)
         if deed.names and named and not named & deed.names:
             continue  # another named actor's deed
         if deed.want == "subject":
-            if not subject & deed.subject or token.lemma_ in ("be", "have", "do"):
+            if not subject & deed.subject:
                 continue
             rest = filler(token)
             span = Span(token.i, rest.end, f"{token.text} {rest.text}") if rest is not None else None
-        elif token.lemma_.lower() != deed.lemma:
-            continue
         elif deed.want == "doer":  # "the applause (that) erupted", "was caused by frozen gas lines"
             doer = next((c for c in token.children if c.dep_ == "nsubj" and c.pos_ != "PRON"), None) \
                 or next((g for c in token.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"),
@@ -143,7 +146,11 @@ def _identity(names: frozenset[str], doc) -> Span | None:
 def denies(deed: Deed, doc) -> bool:
     """The sentence has the asked verb only in the negative ("the sauce isn't made in Texas")."""
     verbs = [t for t in doc if t.lemma_.lower() == deed.lemma and t.pos_ in ("VERB", "AUX")]
-    return bool(verbs) and all(any(c.dep_ == "neg" for c in t.children) for t in verbs)
+    return bool(verbs) and all(_negated(t) for t in verbs)
+
+
+def _negated(verb) -> bool:
+    return any(c.dep_ == "neg" for c in verb.children)
 
 
 def _completion(verb) -> Span | None:

@@ -184,7 +184,7 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
         if re.match(r"\s+(is|was|are|were)\s+[A-Z]", question[wh.end():]):
             return Asked(frozenset(), deed=True)  # "Who is Dorothy Shea?": what the sentence calls her
         named = list(itertools.takewhile(lambda w: w not in _PREPOSITIONS, after[1:])) \
-            if after and after[0] in ("is", "was", "are", "were") else []
+            if after and after[0] in _COPULAS else []
         if any(_HEADS.get(w) == PEOPLE for w in named):
             return Asked(PEOPLE)  # "who is the CEO of ...", "who is the lead actress in ...": a person
         return Asked(PEOPLE | ORGS | frozenset({"NORP", "GPE"}))  # a country wins, votes, vetoes too
