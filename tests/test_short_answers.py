@@ -454,3 +454,22 @@ def test_a_sentence_cut_by_the_passage_edge_is_never_quoted():
     assert not any(s.endswith("rejecting U.S.") or s.startswith("pressure") for s in quoted)
     whole = Passage("b", "b", "Move", "", "", "", "", "The vote was close. He then moved to the U.S.", 0.6)
     assert extractive.whole_sentences(whole) == ["The vote was close.", "He then moved to the U.S."]  # its end
+
+
+def test_a_sentence_dated_to_another_year_does_not_answer_the_asked_year():
+    """RGB's near misses: "the 2021 prize went to Gurnah" covers "Who was awarded the 2019 prize?" word for
+    word. The sentence of the asked year answers; with none left, the answer is a refusal, not the wrong
+    year's winner. A year the question only bounds a span with ("since 2004") asks for no year."""
+    def passage(pid: str, text: str) -> Passage:
+        return Passage(pid, pid, "Nobel", "", "", "", "", text, 0.7)
+
+    other = passage("a", "The Nobel Prize in Literature for 2021 is awarded to the novelist Abdulrazak Gurnah.")
+    asked = passage("b", "Peter Handke was awarded the Nobel Prize in Literature for 2019 by the academy.")
+    model = MiniLMEmbedding(compute="fp32")
+    question = "Who was awarded the 2019 Nobel Prize in Literature?"
+    verdict = extractive.answer(question, [other, asked], model)
+    assert [p.sentence for p in verdict.picks] == [asked.text]
+    assert verdict.picks[0].short == "Peter Handke"
+    assert extractive.answer(question, [other], model).picks == []
+    since = extractive.answer("Who has been awarded the Nobel Prize in Literature since 2019?", [other], model)
+    assert since.picks and "Gurnah" in since.picks[0].short

@@ -56,6 +56,9 @@ SPAN_BONUS = 0.3
 # (0.2 gave 0.254; counting passages instead of articles, 0.001 less).
 AGREEMENT_BONUS = 0.1
 ECHO_PENALTY = 0.2  # the sentence says little beyond the question's own words
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_SPAN_END_YEAR = re.compile(r"\b(?:since|by|until|till|before|after|from|through|to|between (?:1[89]|20)\d\d and)\s+"
+                            r"(?:(?:early|late|mid)\S*\s+)?((?:1[89]|20)\d\d)\b", re.IGNORECASE)
 _MONTHS = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
 _KINDS = (
     ("number", re.compile(r"^\s*(how (many|much)|what (number|percentage|share|amount)|what was .*(revenue|"
@@ -152,6 +155,22 @@ def with_adjectives(words: set[str], named: set[str]) -> set[str]:
                     and any(len(w) > len(n) and w.startswith(n) for w in words)}
 
 
+def event_years(question: str) -> set[str]:
+    """The years the question's event happened in ("the 2019 Tour de France", "in 2018"), not the ends of
+    a span it names ("since 2004", "by 2050", "between 2013 and 2017")."""
+    spans = {year for m in _SPAN_END_YEAR.finditer(question) for year in _YEAR.findall(m.group())}
+    return set(_YEAR.findall(question)) - spans
+
+
+def dated_elsewhere(sentence: str, years: set[str]) -> bool:
+    """The sentence dates itself to other years than the question's: "The 2021 Nobel Prize went to
+    Gurnah" does not answer "Who won the 2019 Nobel Prize?", however well it covers it. A sentence that
+    names no year may well be about the asked one (its article's date says little: a 2022 article tells of
+    2021), so it is kept."""
+    said = set(_YEAR.findall(sentence))
+    return bool(years and said) and not said & years
+
+
 def question_weights(question: str, earlier: str = "") -> dict[str, float]:
     """Content terms of the question; terms of the earlier question (a follow-up's context) count less."""
     weights = dict.fromkeys(terms(earlier), 0.4)
@@ -189,6 +208,7 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
 
     shows = answer_kind(question)
     asked = question_words(question)
+    years = event_years(question)
 
     def form(sentence: str, words: set[str]) -> float:
         """Bonus for holding the asked kind of answer, penalty for echoing the question."""
@@ -207,7 +227,7 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
                           cosine=round(float(sem), 4), passage=passages[number - 1].score,
                           specific=round(len(named & held[number]) / len(named), 4) if named else 1.0)
         judged.append(signals)
-        if signals.confidence() >= THRESHOLD:
+        if signals.confidence() >= THRESHOLD and not dated_elsewhere(sentence, years):
             passing.append((number, sentence, extended, float(sem)))
     # Only the sentences that answer are parsed for their span (spaCy costs a few ms a sentence).
     reading = spans.read(question) if passing else None
