@@ -249,6 +249,9 @@ def test_the_gap_is_filled_by_the_phrase_after_the_questions_own_words(question,
     ("Which network reported the plan?", "(CNN) The plan was reported on Tuesday.", ""),  # a credit, not content
     ("Which city hosted the summit?", "WASHINGTON (AP) — The summit was hosted by the county.", ""),  # a dateline
     ("How many sheep did the woman shear?", "The Met Office said it was the hottest day on record.", ""),  # no count
+    ("Which Germany player scored an own goal in the semi-final?",
+     "Alexandra Popp's goals either side of Merle Frohms' own goal gave Germany a 2-1 win.",
+     "Merle Frohms"),  # without the possessive's apostrophe
 ])
 def test_the_span_is_of_the_asked_kind_and_new_to_the_question(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
@@ -311,6 +314,11 @@ def test_a_markdown_heading_is_never_a_sentence_to_quote():
      "Andy Murray won the 2013 Wimbledon title in a Thrilling Men's Singles Final.", "Andy Murray"),  # not the echo
     ("Keir Starmer faced anger from trade unions after he sacked which Labour frontbencher?",
      "Labour Party leader Keir Starmer sacked Sam Tarry from the front bench.", "Sam Tarry"),  # "Labour" is named
+    # the noun of "which Trump-backed Republican" is "Republican": not the words the sentence puts on "Trump"
+    ("Voters in Wyoming elected which Trump-backed Republican in the primary elections?",
+     "Cheney lost to Harriet Hageman, a candidate backed by former President Donald Trump, in the election.", ""),
+    ("Fans voted for which fan-favourite mascot in the poll this week?",
+     "Fans picked the mascot Gritty, the Flyers' orange fan-favourite, in the poll.", "Gritty"),
 ])
 def test_a_kind_no_entity_type_names_takes_the_words_on_its_noun(question, sentence, short):
     assert spans.short_answer(question, sentence) == short

@@ -379,13 +379,22 @@ def head_noun(question_doc, at: int = 0) -> str:
     """The lemma of the wh-phrase's last noun ("dinosaur" in "which dinosaur", "outbreak" in "which
     virus outbreak"), read off the words: spaCy often mis-parses a question-final "which X?"."""
     wh = next((t for t in question_doc if t.idx >= at and t.lower_ in ("which", "what")), None)
-    rest = [t for t in question_doc[wh.i + 1:] if not t.is_punct] if wh is not None else []
+    rest = [t for t in question_doc[wh.i + 1:] if not (t.is_punct or _hyphen_modifier(t))] if wh is not None else []
     if len(rest) <= 3 and question_doc[-1].text == "?":  # question-final: its words are the noun phrase
         nouns = [t for t in rest if t.pos_ not in ("DET", "ADP", "NUM", "ADJ")]
     else:
         nouns = [t for t in itertools.takewhile(lambda t: t.pos_ in ("NOUN", "PROPN", "ADJ", "NUM"), rest)
                  if t.pos_ in ("NOUN", "PROPN")]
     return nouns[-1].lemma_.lower() if nouns else ""
+
+
+def _hyphen_modifier(token) -> bool:
+    """A piece of a hyphenated modifier ("Trump" and "backed" in "which Trump-backed Republican"), which is
+    not the phrase's noun; the last piece of a hyphenated noun ("co-founder") still is."""
+    doc, i = token.doc, token.i
+    before = i > 0 and doc[i - 1].text == "-" and not doc[i - 1].whitespace_
+    after = i + 1 < len(doc) and doc[i + 1].text == "-" and not token.whitespace_
+    return after or (before and token.pos_ not in ("NOUN", "PROPN"))
 
 
 def head_span(noun: str, asked: frozenset[str], doc) -> Span | None:
@@ -399,13 +408,14 @@ def head_span(noun: str, asked: frozenset[str], doc) -> Span | None:
             continue
         named = sorted((c for c in token.children if c.dep_ in ("compound", "appos", "nmod")),
                        key=lambda c: abs(c.i - token.i))  # the nearest is the most specific: "US monkeypox"
-        if token.dep_ == "appos":  # "a Gorgosaurus, a dinosaur that ..."
-            named.append(token.head)
+        if token.dep_ == "appos" or (token.dep_ == "compound" and token.head.pos_ == "PROPN"):
+            named.append(token.head)  # "a Gorgosaurus, a dinosaur that ...", "the mascot Gritty"
         for child in named:
             if child.lower_ in asked or child.is_stop:
                 continue
             # the child with the words before it ("US monkeypox"), not its subtree, which can run on to the end
-            words = [t for t in [*child.lefts, child] if not t.is_punct and t.pos_ != "DET"]
+            words = [t for t in [*child.lefts, child] if not t.is_punct and t.pos_ != "DET"
+                     and (token.head is not child or t.i > token.i)]  # "the Flyers' mascot Gritty": Gritty
             if words and any(t.pos_ in ("NOUN", "PROPN") and t.lower_ not in asked for t in words) \
                     and not any(t.lower_ in asked and t.text[0].isupper() for t in words):  # not the question's name
                 return Span(words[0].i, words[-1].i + 1, doc[words[0].i:words[-1].i + 1].text)
@@ -499,6 +509,8 @@ def _shown(doc, start: int, end: int) -> str:
     """A span's text as an answer: after the last "..." (search snippets glue pieces with it), without
     edge punctuation or a possessive "'s"."""
     text = doc[start:end].text.split("...")[-1].strip(" ,.;:")
+    if not re.search(r"^['‘’]|\s['‘]", text):  # not a quoted title's closing quote: "‘Where the Crawdads Sing’"
+        text = re.sub(r"(?<=s)['’]$", "", text)  # a plural's possessive: "Merle Frohms' own goal"
     return re.sub(r"['’]s$", "", text)
 
 
