@@ -486,3 +486,16 @@ def test_a_sentence_dated_to_another_year_does_not_answer_the_asked_year():
     assert extractive.answer(question, [other], model).picks == []
     since = extractive.answer("Who has been awarded the Nobel Prize in Literature since 2019?", [other], model)
     assert since.picks and "Gurnah" in since.picks[0].short
+
+
+@pytest.mark.parametrize("sentence,elsewhere", [
+    ("The 2021 Nobel Prize in Literature went to Abdulrazak Gurnah.", True),  # the asked event's words
+    ("Oct 11, 2021 ... Abdulrazak Gurnah is awarded the Nobel Prize in Literature.", True),  # a full date
+    ("Peter Handke, born in 1942, was awarded the Nobel Prize in Literature.", False),  # dates his birth
+    ("Peter Handke won the 2019 Nobel Prize, two years after his 2017 play.", False),  # the asked year is there
+    ("The academy awarded Peter Handke the Nobel Prize in Literature.", False),  # no year at all
+])
+def test_only_a_year_that_dates_the_asked_event_rules_a_sentence_out(sentence, elsewhere):
+    question = "Who was awarded the 2019 Nobel Prize in Literature?"
+    words = set(extractive.question_weights(question))
+    assert extractive.dated_elsewhere(sentence, extractive.event_years(question), words) is elsewhere

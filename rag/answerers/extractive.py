@@ -9,6 +9,7 @@ model. Nothing that covers the question means a refusal, never a guess.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import re
 from collections.abc import Iterator
@@ -57,6 +58,8 @@ SPAN_BONUS = 0.3
 AGREEMENT_BONUS = 0.1
 ECHO_PENALTY = 0.2  # the sentence says little beyond the question's own words
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_IN_DATE = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?( \d{1,2})?( ,)?$")
+_TOKEN = re.compile(r"[\w’'-]+|[^\w\s]")
 _SPAN_END_YEAR = re.compile(r"\b(?:since|by|until|till|before|after|from|through|to|between (?:1[89]|20)\d\d and)\s+"
                             r"(?:(?:early|late|mid)\S*\s+)?((?:1[89]|20)\d\d)\b", re.IGNORECASE)
 _MONTHS = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -162,13 +165,26 @@ def event_years(question: str) -> set[str]:
     return set(_YEAR.findall(question)) - spans
 
 
-def dated_elsewhere(sentence: str, years: set[str]) -> bool:
-    """The sentence dates itself to other years than the question's: "The 2021 Nobel Prize went to
-    Gurnah" does not answer "Who won the 2019 Nobel Prize?", however well it covers it. A sentence that
-    names no year may well be about the asked one (its article's date says little: a 2022 article tells of
-    2021), so it is kept."""
-    said = set(_YEAR.findall(sentence))
-    return bool(years and said) and not said & years
+def dated_elsewhere(sentence: str, years: set[str], words: set[str]) -> bool:
+    """The sentence dates the question's event to other years than the asked ones: "The 2021 Nobel Prize
+    went to Gurnah" does not answer "Who won the 2019 Nobel Prize?", however well it covers it. Only a
+    year beside the question's own words (``words``: "2021 Nobel", "World Cup 2014") dates that event;
+    "Ginsburg, who died in 2020" dates something else. A sentence that names no year may well be about the
+    asked one (its article's date says little: a 2022 article tells of 2021), so it is kept. The words
+    that say what a year dates are the two before it and the one after, within its clause: "Literature for
+    2021", "World Cup 2014", "the 2021 Nobel"; not "born in 1948, was awarded". A full date ("Oct 11,
+    2021 ...", a search result's) dates the sentence too."""
+    if not years:
+        return False
+    tokens = _TOKEN.findall(sentence)
+    said = set()
+    for i, token in enumerate(tokens):
+        if _YEAR.fullmatch(token):
+            before = list(itertools.takewhile(str.isalnum, reversed(tokens[max(0, i - 2):i])))
+            after = list(itertools.takewhile(str.isalnum, tokens[i + 1:i + 2]))
+            if any(set(terms(t)) & words for t in before + after) or _IN_DATE.search(" ".join(tokens[max(0, i - 4):i])):
+                said.add(token)  # beside the question's words, or in a full date ("Oct 11, 2021 ...")
+    return bool(said) and not set(_YEAR.findall(sentence)) & years
 
 
 def question_weights(question: str, earlier: str = "") -> dict[str, float]:
@@ -227,7 +243,7 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
                           cosine=round(float(sem), 4), passage=passages[number - 1].score,
                           specific=round(len(named & held[number]) / len(named), 4) if named else 1.0)
         judged.append(signals)
-        if signals.confidence() >= THRESHOLD and not dated_elsewhere(sentence, years):
+        if signals.confidence() >= THRESHOLD and not dated_elsewhere(sentence, years, set(weights)):
             passing.append((number, sentence, extended, float(sem)))
     # Only the sentences that answer are parsed for their span (spaCy costs a few ms a sentence).
     reading = spans.read(question) if passing else None
