@@ -22,6 +22,14 @@ _MONTH_ALONE = re.compile(r"^(?:the\s+)?(January|February|March|April|May|June|J
 _SINCE = re.compile(r"\b(since|after|from)\s*$", re.IGNORECASE)
 _BEFORE = re.compile(r"\b(before|until|till|by)\s*$", re.IGNORECASE)
 _EDGE_WORDS = re.compile(r"^(?:(?:in|on|the|about|of|at)\s+)+|(?:\s+(?:in|on|the|of|at))+$", re.IGNORECASE)
+# "this week", "last month", "yesterday", "3 days ago", a weekday: said relative to the reference date
+_RELATIVE = re.compile(r"\b(this|last|next|past|ago|today|tonight|yesterday|tomorrow|now|monday|tuesday|wednesday|"
+                       r"thursday|friday|saturday|sunday)\b", re.IGNORECASE)
+_DURATION = re.compile(r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few|\d+)[\s-]+"
+                       r"(years?|months?|weeks?|days?|hours?|minutes?|decades?|centur(y|ies))\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
+_NUMERIC_DATE = re.compile(r"\b\d{1,4}[/.-]\d{1,2}([/.-]\d{1,4})?\b")
+_NOT_DATE_WORDS = frozenset({"a", "an", "in", "on", "at", "of", "by", "the", "and", "to", "st", "nd", "rd", "th"})
 _POSSESSIVE = re.compile(r"\b(yesterday|today|tonight)['’]s\b", re.IGNORECASE)
 
 
@@ -64,9 +72,11 @@ def named_range(question: str, reference: dt.date) -> DateRange | None:
     """The dates the question names, resolved against ``reference`` ("this week", "in June", "since
     Monday", "on 3 March", "in 2022"), or None when it names none."""
     question = _POSSESSIVE.sub(lambda m: m.group(1), question)
-    found = _search(question, reference)
+    found = [(text.strip(), day) for text, day in _search(question, reference) if _names_a_date(text, day, reference)]
+    # "this week" says when the question is about; a year in it mostly names something earlier ("the 2020
+    # election"), so a relative expression, where there is one, wins
+    found.sort(key=lambda item: not _RELATIVE.search(item[0]))
     for text, day in found:
-        text = text.strip()
         core = _EDGE_WORDS.sub("", text)
         if _MONTH_ALONE.match(core) and not re.search(rf"\b(in|since|after|before|until|last|this)\s+{core}\b",
                                                       question, re.IGNORECASE):
@@ -79,6 +89,20 @@ def named_range(question: str, reference: dt.date) -> DateRange | None:
             return DateRange(None, start - dt.timedelta(days=1), text)
         return DateRange(start, end, text)
     return None
+
+
+def _names_a_date(text: str, day: dt.datetime, reference: dt.date) -> bool:
+    """False for what dateparser's search takes for a date but a news question means otherwise: an amount
+    ("$11", "79%"), a length of time ("after 26 years", "a seven-year sentence", "in eight hours"), an
+    ordinal or a bare number ("the 74th Emmys", "by a 7.0-magnitude quake"), a name in capitals, or a day
+    more than a year ahead."""
+    if re.search(r"[$£€%]", text) or (text.isupper() and len(text) > 3) \
+            or day.date() > reference + dt.timedelta(days=365):
+        return False  # "$11"; "USA TODAY" is a newspaper; "after 26 years" read as 2048
+    if _DURATION.search(text) and not _RELATIVE.search(text):
+        return False
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    return bool(words & _date_words() - _NOT_DATE_WORDS) or bool(_YEAR.search(text)) or bool(_NUMERIC_DATE.search(text))
 
 
 def _search(question: str, reference: dt.date) -> list[tuple[str, dt.datetime]]:

@@ -33,6 +33,29 @@ def test_questions_without_a_date_name_none(question):
     assert named_range(question, FRIDAY) is None
 
 
+@pytest.mark.parametrize("question", [
+    "Which country was shaken by a 7.0-magnitude earthquake?",  # dateparser: "by a 7", 7 January
+    "The singer was given a seven-year sentence for what?",  # a length of time, not 7 January
+    "The athlete retired after 26 years at which club?",  # not the year 2048
+    "Who hosted the 74th Emmy Awards?",  # an ordinal, not 1974
+    "Which stock fell $11 at the open?",  # an amount, not November
+    "What did USA TODAY report about the strike?",  # a newspaper's name, not today
+    "Which airline will fly the route in eight hours?",  # a duration
+])
+def test_numbers_amounts_and_lengths_of_time_are_not_dates(question):
+    assert named_range(question, FRIDAY) is None
+
+
+@pytest.mark.parametrize("question,start,end", [
+    ("Which country was shaken by a 7.0-magnitude earthquake this week?", D(2022, 10, 10), D(2022, 10, 16)),
+    ("Who was indicted over the 2020 election this week?", D(2022, 10, 10), D(2022, 10, 16)),  # not all of 2020
+    ("After 26 years, which club did he leave last week?", D(2022, 10, 3), D(2022, 10, 9)),
+])
+def test_the_question_s_own_time_wins_over_numbers_and_years_it_mentions(question, start, end):
+    found = named_range(question, FRIDAY)
+    assert (found.start, found.end) == (start, end), found
+
+
 def test_the_reference_date_is_today_unless_given():
     assert as_of(None) == dt.date.today() and as_of("") == dt.date.today()
     assert as_of("2022/10/06") == as_of("2022-10-06") == D(2022, 10, 6)
