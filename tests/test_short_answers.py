@@ -249,6 +249,9 @@ def test_the_gap_is_filled_by_the_phrase_after_the_questions_own_words(question,
     ("Which network reported the plan?", "(CNN) The plan was reported on Tuesday.", ""),  # a credit, not content
     ("Which city hosted the summit?", "WASHINGTON (AP) — The summit was hosted by the county.", ""),  # a dateline
     ("How many sheep did the woman shear?", "The Met Office said it was the hottest day on record.", ""),  # no count
+    ("When are loan payments set to restart?", "Payments will restart in five weeks, the department said.",
+     ""),  # a length of time does not say when
+    ("When are loan payments set to restart?", "Payments will restart in five weeks, in January.", "January"),
     ("Which Germany player scored an own goal in the semi-final?",
      "Alexandra Popp's goals either side of Merle Frohms' own goal gave Germany a 2-1 win.",
      "Merle Frohms"),  # without the possessive's apostrophe

@@ -79,6 +79,10 @@ _COUNTS = {"two": 2, "three": 3, "both": 2}
 _DIGIT = re.compile(r"\d")
 _MAGNITUDES = frozenset({"m", "bn", "mn", "k", "tn"})  # written onto the figure: "£7m", "$2bn"
 _YEAR = re.compile(r"\b(1[5-9]|20)\d\d\b")
+_LENGTH_OF_TIME = re.compile(r"^(?:(?:about|some|nearly|almost|roughly|more than|over|under|at least)\s+)?"
+                             r"(?:(?:a|an|\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|several|few|"
+                             r"many)[\s-]+)?(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centur(?:y|ies))"
+                             r"(?:[\s-]+long)?$", re.IGNORECASE)
 _TIME_UNITS = set(_each("years months weeks days hours minutes seconds decades centuries"))
 ANY_NOUN = "*"  # the unit of "how long": whatever noun follows the number
 PREDICATE_WEIGHT = 3  # the question's first word after its wh-phrase (its verb, mostly) counts this much more
@@ -451,6 +455,8 @@ def candidates(question: Reading, doc) -> list[Span]:
             continue  # "how old is he": a count is a number, not "Tuesday"
         if asked.unit == "year" and not _YEAR.search(doc[start:ent.end].text):
             continue  # "what year did it debut": 1995, not "some 27 years"
+        if asked.labels == DATES and _LENGTH_OF_TIME.match(doc[start:ent.end].text):
+            continue  # "when did she ascend to the throne": not "63 years" (spaCy's DATE holds lengths too)
         text = _shown(doc, start, ent.end)
         words = terms(text)
         if not words or all(w in named for w in words) or (ent.label_ in NAMES and any(w in echoed for w in words)):
