@@ -81,7 +81,7 @@ def named_range(question: str, reference: dt.date) -> DateRange | None:
         if _MONTH_ALONE.match(core) and not re.search(rf"\b(in|since|after|before|until|last|this)\s+{core}\b",
                                                       question, re.IGNORECASE):
             continue
-        start, end = _span(text, day.date(), reference)
+        start, end = _span(text, _nearest_year(text, day.date(), reference), reference)
         before = question[: question.find(text)]
         if _SINCE.search(before):
             return DateRange(start, reference, text)
@@ -102,7 +102,25 @@ def _names_a_date(text: str, day: dt.datetime, reference: dt.date) -> bool:
     if _DURATION.search(text) and not _RELATIVE.search(text):
         return False
     words = set(re.findall(r"[a-z]+", text.lower()))
+    if len(words) == 1 and len(text.strip(" ,.")) <= 3:
+        return False  # "We", "Sun", "Sat": dateparser's abbreviations of weekdays are words too
     return bool(words & _date_words() - _NOT_DATE_WORDS) or bool(_YEAR.search(text)) or bool(_NUMERIC_DATE.search(text))
+
+
+UPCOMING_DAYS = 60  # a day named without its year this close ahead is the coming one
+
+
+def _nearest_year(text: str, day: dt.date, reference: dt.date) -> dt.date:
+    """A day named without its year that comes within UPCOMING_DAYS ("coming July 29", "through July 4
+    weekend", asked in June) is the coming one: dateparser's preference for the past would make it last
+    year's. Further ahead, the past one stays ("on 3 March", asked in October)."""
+    if _YEAR.search(text) or (reference - day).days <= 183:
+        return day
+    try:
+        following = day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day
+    return following if (following - reference).days <= UPCOMING_DAYS else day
 
 
 def _search(question: str, reference: dt.date) -> list[tuple[str, dt.datetime]]:

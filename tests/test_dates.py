@@ -40,6 +40,7 @@ def test_questions_without_a_date_name_none(question):
     "Who hosted the 74th Emmy Awards?",  # an ordinal, not 1974
     "Which stock fell $11 at the open?",  # an amount, not November
     "What did USA TODAY report about the strike?",  # a newspaper's name, not today
+    "We also lost a legendary actress. Which role made her famous?",  # "We": dateparser's Wednesday
     "Which airline will fly the route in eight hours?",  # a duration
 ])
 def test_numbers_amounts_and_lengths_of_time_are_not_dates(question):
@@ -52,6 +53,16 @@ def test_numbers_amounts_and_lengths_of_time_are_not_dates(question):
     ("After 26 years, which club did he leave last week?", D(2022, 10, 3), D(2022, 10, 9)),
 ])
 def test_the_question_s_own_time_wins_over_numbers_and_years_it_mentions(question, start, end):
+    found = named_range(question, FRIDAY)
+    assert (found.start, found.end) == (start, end), found
+
+
+@pytest.mark.parametrize("question,start,end", [
+    ("Which retailer cut prices through the November 11 weekend?", D(2022, 11, 11), D(2022, 11, 11)),  # coming
+    ("What did the court rule on 3 March?", D(2022, 3, 3), D(2022, 3, 3)),  # far ahead: the past one
+    ("We also lost a star on Sunday. Who was she?", D(2022, 10, 9), D(2022, 10, 9)),  # "We" is no Wednesday
+])
+def test_a_day_without_its_year_is_the_coming_one_when_it_is_near(question, start, end):
     found = named_range(question, FRIDAY)
     assert (found.start, found.end) == (start, end), found
 
