@@ -16,7 +16,7 @@ from rag.answerers import Completer
 from rag.corpus import article_id, canonical_url
 from rag.errors import ConfigError, RagError
 from rag.evaluation import metrics as m
-from rag.evaluation.choices import by_evidence
+from rag.evaluation.choices import by_evidence, by_short_answer
 from rag.evaluation.judge import judge
 from rag.evaluation.qa import QAItem, load
 from rag.evaluation.stats import interval
@@ -202,6 +202,8 @@ def run_one(bot: Assistant, item: QAItem, use_judge: bool = False) -> QuestionRe
         passages = bot.retrieve(answer.query, max(RETRIEVAL_DEPTH, bot.settings.top_k), as_of=item.date or None)
         if item.choices:
             result.choice = bot.answerer.choose(item.question, item.choices, passages)
+            if result.choice is None and not answer.refused:
+                result.choice = by_short_answer(answer.short, item.choices)
             if result.choice is None:
                 result.choice = by_evidence(item.question, item.choices, passages, bot.embed_model.encode)
         if use_judge and item.answerable and not answer.refused:

@@ -63,3 +63,14 @@ def test_percentile_and_mean_skip_what_does_not_apply():
     assert m.percentile([], 0.5) == 0.0
     assert m.mean([1.0, None, 0.0]) == 0.5
     assert m.mean([None]) is None
+
+
+def test_the_short_answer_picks_the_one_choice_it_names():
+    from rag.evaluation.choices import by_short_answer
+
+    choices = ["Honda", "Toyota", "Ford Motor Co", "Tesla"]
+    assert by_short_answer("Toyota", choices) == 1
+    assert by_short_answer("Ford", choices) == 2  # most of the choice's words
+    assert by_short_answer("", choices) is None  # no short answer: the evidence decides
+    assert by_short_answer("General Motors", choices) is None  # it names none of them
+    assert by_short_answer("Motor", ["Ford Motor", "General Motor"]) is None  # it names two alike
