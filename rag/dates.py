@@ -123,14 +123,15 @@ def _nearest_year(text: str, day: dt.date, reference: dt.date) -> dt.date:
     return following if (following - reference).days <= UPCOMING_DAYS else day
 
 
-def _search(question: str, reference: dt.date) -> list[tuple[str, dt.datetime]]:
+@lru_cache(maxsize=256)  # retrieval's time prior and the answerer both read a question's dates
+def _search(question: str, reference: dt.date) -> tuple[tuple[str, dt.datetime], ...]:
     if not _may_name_a_date(question):  # most questions: dateparser's search would cost 0.2 s to start
-        return []
+        return ()
     from dateparser.search import search_dates
 
     settings = {"RELATIVE_BASE": dt.datetime.combine(reference, dt.time(12)), "PREFER_DATES_FROM": "past",
                 "RETURN_TIME_AS_PERIOD": True}
-    return search_dates(question, languages=["en"], settings=settings) or []
+    return tuple(search_dates(question, languages=["en"], settings=settings) or ())
 
 
 def _may_name_a_date(question: str) -> bool:

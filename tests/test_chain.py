@@ -203,3 +203,20 @@ def test_a_chain_of_follow_ups_leans_on_the_topic_not_on_each_other(built):
     new = built.ask("What interest rate did the central bank set?", history=russia.history)
     rates = built.ask("And inflation?", history=new.history)
     assert rates.query == "What interest rate did the central bank set? And inflation?"  # a new topic began
+
+
+@pytest.mark.parametrize("question,as_of,short", [
+    ("What interest rate did the central bank set in March 2024?", "2024-03-20", "4.5 percent"),
+    ("What did the rover detect in July 2024?", "2024-08-20", "organic molecules"),
+    ("What did the Perseverance rover detect this week?", "2024-07-27", "organic molecules"),
+    ("What interest rate did the central bank set in March 2023?", "2024-03-20", None),  # its article is of 2024
+])
+def test_the_time_a_question_names_is_read_from_the_article_s_date(built, question, as_of, short):
+    """The sentence that says what happened seldom repeats "in March 2024" or "this week": the words of
+    the time weigh little, and the year may be in the article's date instead of its text. A year that
+    neither holds is another time's."""
+    answer = built.ask(question, as_of=as_of)
+    if short is None:
+        assert answer.refused, answer.text
+    else:
+        assert not answer.refused and answer.short == short, answer.text
