@@ -502,3 +502,15 @@ def test_only_a_year_that_dates_the_asked_event_rules_a_sentence_out(sentence, e
     question = "Who was awarded the 2019 Nobel Prize in Literature?"
     words = set(extractive.question_weights(question))
     assert extractive.dated_elsewhere(sentence, extractive.event_years(question), words) is elsewhere
+
+
+@pytest.mark.parametrize("question,short", [
+    ("How many countries voted against the resolution?", "18 countries"),  # not the 93 "in favor"
+    ("How many countries opposed the resolution?", "18 countries"),
+    ("How many countries voted in favour of the resolution?", "93"),  # not the 18 of the "opposition"
+    ("How many votes did the resolution get?", "93 votes"),  # the question takes no side
+])
+def test_a_count_on_the_other_side_of_the_vote_does_not_answer(question, short):
+    sentence = ("The resolution, which secured 93 votes in favor out of 193 UN member states, faced opposition "
+                "from only 18 countries, including the U.S.")
+    assert spans.short_answer(question, sentence) == short

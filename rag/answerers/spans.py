@@ -85,6 +85,13 @@ _LENGTH_OF_TIME = re.compile(r"^(?:(?:about|some|nearly|almost|roughly|more than
                              r"(?:[\s-]+long)?$", re.IGNORECASE)
 _TIME_UNITS = set(_each("years months weeks days hours minutes seconds decades centuries"))
 ANY_NOUN = "*"  # the unit of "how long": whatever noun follows the number
+# Votes and verdicts are told from both sides in one sentence ("93 votes in favor ..., opposition from only
+# 18 countries"): a span within SIDE_REACH words of the other side's word than the question's does not
+# answer it. No offline lexicon of antonyms ships on PyPI (WordNet's data is a download), so the two sides
+# are listed.
+_SIDES = (frozenset({"against", "oppose", "opposition", "opponent", "reject", "rejection"}),
+          frozenset({"favor", "favour", "support", "supporter", "approve", "approval"}))
+SIDE_REACH = 3
 PREDICATE_WEIGHT = 3  # the question's first word after its wh-phrase (its verb, mostly) counts this much more
 
 
@@ -733,4 +740,10 @@ def _nearest(question: Reading, doc, found: list[Span]) -> str:
         return sum(math.sqrt(min(gap(i) for i in at)) * (PREDICATE_WEIGHT if term == question.predicate else 1)
                    for term, at in places.items())
 
-    return min(found, key=distance).text
+    asked_sides = [side for side in _SIDES if any(t.lemma_.lower() in side for t in question.doc)]
+    other = next(iter(set(_SIDES) - set(asked_sides)), frozenset()) if len(asked_sides) == 1 else frozenset()
+
+    def on_the_other_side(span: Span) -> bool:  # "93 votes in favor" for "how many voted against"
+        return any(t.lemma_.lower() in other for t in doc[max(0, span.start - SIDE_REACH):span.end + SIDE_REACH])
+
+    return min(found, key=lambda span: (on_the_other_side(span), distance(span))).text
