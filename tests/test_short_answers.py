@@ -514,3 +514,12 @@ def test_a_count_on_the_other_side_of_the_vote_does_not_answer(question, short):
     sentence = ("The resolution, which secured 93 votes in favor out of 193 UN member states, faced opposition "
                 "from only 18 countries, including the U.S.")
     assert spans.short_answer(question, sentence) == short
+
+
+def test_several_asked_for_take_the_names_coordinated_with_the_first():
+    sentence = ("The watered-down U.S. resolution passed with 10 votes in favor and five abstentions, including "
+                "from permanent members France and the UK—an indication of the growing divisions.")
+    assert spans.short_answer("Which permanent members of the Security Council abstained?", sentence) \
+        == "France and the UK"
+    assert spans.short_answer("Which permanent member of the Security Council abstained first?", sentence) == "France"
+

@@ -710,8 +710,17 @@ def answer_in(question: Reading, doc) -> str:
         found = [s for s in found if s.label not in _LISTED]  # which lists every noun for these kinds
     if not found and asked.labels & NAMES and (named_on := head_span(question.head, question.words, doc)) \
             and named_on.text[:1].isupper() and _beside_noun(doc, named_on, question.head):
-        return named_on.text  # "his Truth Social platform": a name the recogniser missed
+        # "his Truth Social platform": a name the recogniser missed; "permanent members France and the UK"
+        return _with_conjuncts(doc, named_on) if asked.count > 1 else named_on.text
     return _nearest(question, doc, found) if found else ""
+
+
+def _with_conjuncts(doc, span: Span) -> str:
+    """The span with the names coordinated with it ("France" -> "France and the UK")."""
+    last = doc[span.end - 1]
+    while (follows := next((c for c in last.children if c.dep_ == "conj" and c.i > last.i), None)) is not None:
+        last = follows  # "France and the UK", "France, the UK and Denmark": the chain, not what hangs on it
+    return _shown(doc, span.start, last.i + 1) if last.i >= span.end else span.text
 
 
 def _beside_noun(doc, span: Span, noun: str) -> bool:
