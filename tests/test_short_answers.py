@@ -99,7 +99,7 @@ def test_what_did_x_do_is_answered_by_the_phrase_of_the_questions_verb(question,
     ("Which city hosted the games?", "A Non-Host City Perspective of the Games was published.", ""),  # a name's part
     ("Which burger chain is the slowest?", "The study timed the ten largest U.S. fast food chains.", ""),  # not on it
     ("Which members of the council abstained?", "It passed with five abstentions, including from permanent members "
-     "France and the UK.", "France"),  # the name after the asked noun
+     "France and the UK.", "France and the UK"),  # the names after the asked noun
 ])
 def test_names_and_counts_the_entity_recogniser_reads_as_modifiers(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
