@@ -523,3 +523,14 @@ def test_several_asked_for_take_the_names_coordinated_with_the_first():
         == "France and the UK"
     assert spans.short_answer("Which permanent member of the Security Council abstained first?", sentence) == "France"
 
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("What did Trump call Zelensky?", "Meanwhile, Trump has referred to Ukrainian President Volodymyr Zelensky as a "
+     "“dictator” for resisting these economic pressures.", "a dictator"),  # another naming verb, its "as"
+    ("What did the senator call the bill?", "The senator described the bill as a disgrace.", "a disgrace"),
+    ("What did Trump call Zelensky?", "Trump called Zelensky a dictator on Wednesday.", "dictator"),  # second object
+    ("What did the senator sign?", "The senator described the bill as a disgrace.", ""),  # not a naming question
+])
+def test_what_x_called_y_is_what_any_naming_verb_names_it(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short

@@ -10,6 +10,7 @@ the phrase the same verb takes there, and never another named actor's (``deed_sp
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rag.answerers.phrases import DATES, MAX_FILLER, Span, filler, noun_phrase, title_phrase, up_to_head
@@ -92,7 +93,7 @@ def deed_span(deed: Deed, doc) -> Span | None:
             continue  # "the sauce isn't made in Texas" says where it is not made
         # the asked verb ("what did China do": any verb but "be", "have", "do") before its subject is read
         wanted = token.lemma_ not in ("be", "have", "do") if deed.want == "subject" else \
-            token.lemma_.lower() == deed.lemma
+            token.lemma_.lower() == deed.lemma or {token.lemma_.lower(), deed.lemma} <= _NAMING
         if not wanted:
             continue
         subject, named = _subject_terms(token)
@@ -117,11 +118,36 @@ def deed_span(deed: Deed, doc) -> Span | None:
         elif deed.prep:
             prep = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == deed.prep), None)
             span = filler(prep) if prep is not None else None
+        elif deed.lemma in _NAMING and (named_as := _named_as(token)) is not None:
+            span = named_as  # "referred to Zelensky as a “dictator”" for "what did Trump call Zelensky"
         else:  # "signed [a pay deal]"; "refused [to withdraw its resolution]" when the object is a verb phrase
             span = filler(token) or _completion(token)
         if span is not None and span.end - span.start < MAX_FILLER:  # a clause cut short says nothing whole
             found.append((bool(subject & deed.subject), span))
     return max(found, key=lambda f: f[0])[1] if found else None
+
+
+# Verbs that name something: "what did Trump call Zelensky" is answered by "referred to Zelensky as a
+# dictator", "described him as", "branded it"; what they name it is the phrase after "as", or the
+# second object ("called him a dictator").
+_NAMING = frozenset({"call", "describe", "refer", "label", "brand", "dub", "term"})
+
+
+def _named_as(verb) -> Span | None:
+    """What a naming verb names its object: the object of its "as" ("referred to X as a dictator"), also
+    when the parse hangs "as" on the object, or the verb's second object ("called him a dictator")."""
+    holders = [verb, *(g for c in verb.children if c.dep_ in ("dobj", "prep") for g in [c, *c.children])]
+    as_ = next((c for h in holders for c in h.children if c.dep_ == "prep" and c.lower_ == "as"), None)
+    named = filler(as_) if as_ is not None else None
+    if named is None:  # "called Zelensky a dictator": the second object, which the parse may hang on the first
+        objects = [c for c in verb.children if c.dep_ in ("dobj", "oprd", "xcomp")]
+        second = next((t for o in objects for t in [o, *o.children] if t.pos_ == "NOUN"
+                       and (t is not o or len(objects) > 1) and t.dep_ in ("oprd", "xcomp", "appos", "dobj")), None)
+        named = noun_phrase(second) if second is not None else None
+    if named is None:
+        return None
+    text = re.sub(r"[“”\"]", "", named.text).strip()  # 'a “dictator”': the quoted word, not a stray quote mark
+    return Span(named.start, named.end, text) if text else None
 
 
 def _identity(names: frozenset[str], doc) -> Span | None:
