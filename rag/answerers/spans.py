@@ -679,10 +679,6 @@ def answer_in(question: Reading, doc) -> str:
             return ""  # "where is it made" against "it isn't made in Texas": Texas is not the answer
     elif question.deed is not None:
         deed = deed_span(question.deed, doc)
-        if deed is None and question.deed.want == "manner" and question.deed.subject:
-            # "How did China vote?" against "China ... chose abstention": no "vote" to take the manner of, so
-            # what the question's subject did instead
-            deed = deed_span(dataclasses.replace(question.deed, want="subject", lemma=""), doc)
         words = set(terms(deed.text)) if deed is not None else set()
         if deed is not None and (not words or not words <= question.named):  # "against" has no content word
             return deed.text
