@@ -27,7 +27,7 @@ _RELATIVE = re.compile(r"\b(this|last|next|past|ago|today|tonight|yesterday|tomo
                        r"thursday|friday|saturday|sunday)\b", re.IGNORECASE)
 _DURATION = re.compile(r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few|\d+)[\s-]+"
                        r"(years?|months?|weeks?|days?|hours?|minutes?|decades?|centur(y|ies))\b", re.IGNORECASE)
-_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
+YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")  # a year as news writes one; the answerers read it too
 _NUMERIC_DATE = re.compile(r"\b\d{1,4}[/.-]\d{1,2}([/.-]\d{1,4})?\b")
 _NOT_DATE_WORDS = frozenset({"a", "an", "in", "on", "at", "of", "by", "the", "and", "to", "st", "nd", "rd", "th"})
 _POSSESSIVE = re.compile(r"\b(yesterday|today|tonight)['’]s\b", re.IGNORECASE)
@@ -104,7 +104,7 @@ def _names_a_date(text: str, day: dt.datetime, reference: dt.date) -> bool:
     words = set(re.findall(r"[a-z]+", text.lower()))
     if len(words) == 1 and len(text.strip(" ,.")) <= 3:
         return False  # "We", "Sun", "Sat": dateparser's abbreviations of weekdays are words too
-    return bool(words & _date_words() - _NOT_DATE_WORDS) or bool(_YEAR.search(text)) or bool(_NUMERIC_DATE.search(text))
+    return bool(words & _date_words() - _NOT_DATE_WORDS) or bool(YEAR.search(text)) or bool(_NUMERIC_DATE.search(text))
 
 
 UPCOMING_DAYS = 60  # a day named without its year this close ahead is the coming one
@@ -114,7 +114,7 @@ def _nearest_year(text: str, day: dt.date, reference: dt.date) -> dt.date:
     """A day named without its year that comes within UPCOMING_DAYS ("coming July 29", "through July 4
     weekend", asked in June) is the coming one: dateparser's preference for the past would make it last
     year's. Further ahead, the past one stays ("on 3 March", asked in October)."""
-    if _YEAR.search(text) or (reference - day).days <= 183:
+    if YEAR.search(text) or (reference - day).days <= 183:
         return day
     try:
         following = day.replace(year=day.year + 1)

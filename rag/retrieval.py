@@ -182,6 +182,7 @@ def both(*filters: MetadataFilters | None) -> MetadataFilters | None:
 
 
 def to_passage(passage_id: str, text: str, meta: dict, cosine: float) -> Passage:
+    chunk = int(meta.get("chunk") or 0)
     return Passage(
         id=passage_id,
         article_id=str(meta.get("article_id", "")),
@@ -194,6 +195,6 @@ def to_passage(passage_id: str, text: str, meta: dict, cosine: float) -> Passage
         score=round(cosine, 4),
         page=str(meta.get("page", "") or ""),
         page_map=str(meta.get("page_map", "") or ""),
-        first=int(meta.get("chunk") or 0) == 0,
-        last=int(meta.get("chunk") or 0) + 1 >= int(meta.get("passages") or 0),
+        first=chunk == 0,
+        last=chunk + 1 >= int(meta.get("passages") or 0),
     )

@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rag import dates
 from rag.answer import REFUSAL
@@ -64,12 +65,13 @@ AGREEMENT_BONUS = 0.1
 # refused, its sentence saying only "on Friday".
 TIME_WEIGHT = 0.3
 ECHO_PENALTY = 0.2  # the sentence says little beyond the question's own words
-_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _IN_DATE = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?( \d{1,2})?( ,)?$")
 _TOKEN = re.compile(r"[\w’'-]+|[^\w\s]")
 _SPAN_END_YEAR = re.compile(r"\b(?:since|by|until|till|before|after|from|through|to|between (?:1[89]|20)\d\d and)\s+"
                             r"(?:(?:early|late|mid)\S*\s+)?((?:1[89]|20)\d\d)\b", re.IGNORECASE)
-_MONTHS = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+_MONTHS = f"({'|'.join(_MONTH_NAMES)})"
 _KINDS = (
     ("number", re.compile(r"^\s*(how (many|much)|what (number|percentage|share|amount)|what was .*(revenue|"
                           r"price|cost|rate))", re.IGNORECASE), re.compile(r"\d")),
@@ -170,8 +172,8 @@ def with_adjectives(words: set[str], named: set[str]) -> set[str]:
 def event_years(question: str) -> set[str]:
     """The years the question's event happened in ("the 2019 Tour de France", "in 2018"), not the ends of
     a span it names ("since 2004", "by 2050", "between 2013 and 2017")."""
-    spans = {year for m in _SPAN_END_YEAR.finditer(question) for year in _YEAR.findall(m.group())}
-    return set(_YEAR.findall(question)) - spans
+    spans = {year for m in _SPAN_END_YEAR.finditer(question) for year in dates.YEAR.findall(m.group())}
+    return set(dates.YEAR.findall(question)) - spans
 
 
 def dated_elsewhere(sentence: str, years: set[str], words: set[str]) -> bool:
@@ -188,12 +190,12 @@ def dated_elsewhere(sentence: str, years: set[str], words: set[str]) -> bool:
     tokens = _TOKEN.findall(sentence)
     said = set()
     for i, token in enumerate(tokens):
-        if _YEAR.fullmatch(token):
+        if dates.YEAR.fullmatch(token):
             before = list(itertools.takewhile(str.isalnum, reversed(tokens[max(0, i - 2):i])))
             after = list(itertools.takewhile(str.isalnum, tokens[i + 1:i + 2]))
             if any(set(terms(t)) & words for t in before + after) or _IN_DATE.search(" ".join(tokens[max(0, i - 4):i])):
                 said.add(token)  # beside the question's words, or in a full date ("Oct 11, 2021 ...")
-    return bool(said) and not set(_YEAR.findall(sentence)) & years
+    return bool(said) and not set(dates.YEAR.findall(sentence)) & years
 
 
 def question_weights(question: str, earlier: str = "") -> dict[str, float]:
@@ -213,14 +215,15 @@ def dated(date: str) -> set[str]:
         day = dt.date.fromisoformat(date[:10])
     except ValueError:
         return set()
-    return set(terms(f"{_MONTHS.strip('()').split('|')[day.month - 1]} {day.year}"))  # English whatever the locale
+    return set(terms(f"{_MONTH_NAMES[day.month - 1]} {day.year}"))  # English whatever the locale
 
 
-def time_terms(question: str) -> set[str]:
+@lru_cache(maxsize=256)  # read by both question_weights and specific_terms for each question
+def time_terms(question: str) -> frozenset[str]:
     """The terms of the time the question names, found as retrieval finds them ("week" of "this week",
     "march" of "in March 2024"), less its years: those say which event, and a passage must hold them."""
     named = dates.named_range(question, dt.date.today())
-    return {t for t in terms(named.text) if not _YEAR.fullmatch(t)} if named is not None else set()
+    return frozenset(t for t in terms(named.text) if not dates.YEAR.fullmatch(t)) if named is not None else frozenset()
 
 
 def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
@@ -267,13 +270,14 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     semantic = vectors[1:] @ vectors[0]
     held = {number: with_adjectives(set(terms(passages[number - 1].text)) | dated(passages[number - 1].date), named)
             for number, *_ in ranked}
+    asked_terms = set(weights)
     judged, passing = [], []
     for (number, sentence, words, extended), sem in zip(ranked, semantic, strict=True):
         signals = Signals(coverage=round(max(lexical(words), own_coverage(words)), 4),  # a follow-up's own words
                           cosine=round(float(sem), 4), passage=passages[number - 1].score,
                           specific=round(len(named & held[number]) / len(named), 4) if named else 1.0)
         judged.append(signals)
-        if signals.confidence() >= THRESHOLD and not dated_elsewhere(sentence, years, set(weights)):
+        if signals.confidence() >= THRESHOLD and not dated_elsewhere(sentence, years, asked_terms):
             passing.append((number, sentence, extended, float(sem)))
     # Only the sentences that answer are parsed for their span (spaCy costs a few ms a sentence).
     reading = spans.read(question) if passing else None
