@@ -534,3 +534,19 @@ def test_several_asked_for_take_the_names_coordinated_with_the_first():
 ])
 def test_what_x_called_y_is_what_any_naming_verb_names_it(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
+
+
+def test_the_answer_score_is_the_same_whatever_int8_arithmetic_the_cpu_has(tmp_path):
+    """The answer/refuse thresholds are on cosines; int8 vectors differ by CPU (VNNI or 7-bit weights), so
+    the sentences are scored with the shipped fp32 graph even over an int8 index."""
+    from rag.answerers.extractive import ExtractiveAnswerer
+
+    index_model = MiniLMEmbedding(compute="int8", cache_dir=tmp_path)
+    answerer = ExtractiveAnswerer(index_model)
+    assert answerer.embed_model.compute == "fp32" and index_model.compute == "int8"
+    passage = Passage("a", "a", "Vote", "", "", "", "", "The resolution passed with 93 votes in favor and 18 "
+                      "against at the General Assembly.", 0.7)
+    question = "How many votes did the resolution get?"
+    reply = answerer.reply(question, question, [], [passage])
+    fp32 = extractive.answer(question, [passage], MiniLMEmbedding(compute="fp32"))
+    assert reply.confidence == fp32.confidence and reply.short == "93 votes"

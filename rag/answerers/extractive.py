@@ -338,7 +338,11 @@ class ExtractiveAnswerer:
     label = "embedded extractive (offline)"
 
     def __init__(self, embed_model: MiniLMEmbedding) -> None:
-        self.embed_model = embed_model
+        # The answer/refuse score puts thresholds on cosines, and int8 arithmetic differs by CPU (7-bit weights
+        # where there is no VNNI): on an AVX2-only machine it moved 3 of the sample questions across them. The
+        # few sentences scored per question are embedded with the shipped fp32 graph, the same everywhere.
+        self.embed_model = embed_model if embed_model.compute == "fp32" else \
+            MiniLMEmbedding(compute="fp32", threads=embed_model.threads)
 
     def condense(self, question: str, history: list[dict]) -> str:
         earlier = topic(history) if history and is_follow_up(question) else ""

@@ -15,7 +15,7 @@ from rag.errors import InputError
 from rag.evaluation.runner import RATES, QuestionResult, per_question
 from rag.evaluation.stats import Difference, paired
 
-LOWER_IS_BETTER = {"false_refusal_rate"}
+LOWER_IS_BETTER = {"false_refusal_rate", "false_refusal_rate_answer_retrieved"}
 
 
 @dataclass

@@ -23,6 +23,8 @@ LABELS = {
     "choice_accuracy": "multiple-choice accuracy", "cited_gold_share": "cited passages from a gold article",
     "citations_hold_answer": "answers whose citations hold the gold answer",
     "refusal_rate_unanswerable": "refusal rate (unanswerable)", "false_refusal_rate": "false refusals (answerable)",
+    "f1_answer_retrieved": "answer token F1, gold answer in the retrieved passages",
+    "false_refusal_rate_answer_retrieved": "false refusals, gold answer in the retrieved passages",
     "pass_rate": "passed", "latency_p50_s": "latency p50 (s)", "latency_p95_s": "latency p95 (s)",
     "judge_faithfulness": "LLM judge: faithful to citations", "judge_correctness": "LLM judge: correct",
     "prompt_tokens": "LLM prompt tokens", "completion_tokens": "LLM completion tokens",

@@ -50,6 +50,9 @@ class QuestionResult:
     choice_correct: bool | None = None
     cited_gold_share: float | None = None
     citations_hold_answer: bool | None = None
+    # A gold answer is in the passages the answerer was given (word for word): the questions its corpus
+    # and retrieval do answer, where a refusal is the answerer's fault and a miss is its reading's.
+    answer_retrieved: bool | None = None
     seconds: float = 0.0
     usage: dict = field(default_factory=dict)
     judge_faithful: int | None = None
@@ -100,7 +103,8 @@ class EvalReport:
 
 RATES = ["hit@1", "hit@3", "hit@5", "hit@10", "recall@1", "recall@3", "recall@5", "recall@10", "mrr@10",
          "exact_match", "f1", "choice_accuracy", "cited_gold_share", "citations_hold_answer",
-         "refusal_rate_unanswerable", "false_refusal_rate", "pass_rate", "judge_faithfulness", "judge_correctness"]
+         "refusal_rate_unanswerable", "false_refusal_rate", "f1_answer_retrieved",
+         "false_refusal_rate_answer_retrieved", "pass_rate", "judge_faithfulness", "judge_correctness"]
 
 
 def per_question(results: list[QuestionResult]) -> dict[str, dict[str, float]]:
@@ -115,6 +119,9 @@ def per_question(results: list[QuestionResult]) -> dict[str, dict[str, float]]:
             out["refusal_rate_unanswerable"][r.id] = float(r.refused)
             continue
         out["false_refusal_rate"][r.id] = float(r.refused)
+        if r.answer_retrieved:
+            out["false_refusal_rate_answer_retrieved"][r.id] = float(r.refused)
+            out["f1_answer_retrieved"][r.id] = r.f1 or 0.0
         if r.gold:
             for k in KS:
                 out[f"hit@{k}"][r.id] = m.hit_at(r.ranked_articles, set(r.gold), k)
@@ -223,6 +230,7 @@ def run_one(bot: Assistant, item: QAItem, use_judge: bool = False) -> QuestionRe
         predicted = "" if answer.refused else (answer.short or answer.text)  # the open answer
         result.exact_match = m.exact_match(predicted, item.answers)
         result.f1 = m.token_f1(predicted, item.answers)
+        result.answer_retrieved = any(m.contains_answer(s.passage, item.answers) for s in answer.retrieved)
         if result.choice is not None:
             result.choice_correct = result.choice == item.correct_choice
         if gold:

@@ -39,6 +39,9 @@ def test_the_sample_qa_set_meets_its_thresholds(sample_report):
     assert figures["false_refusal_rate"] <= 0.13  # at most 2 of the 16 answerable ones
     assert figures["choice_accuracy"] == 1.0
     assert figures["f1"] >= 0.9 and figures["exact_match"] >= 0.9  # short answers, not whole sentences
+    retrieved = [r for r in report["results"] if r["answer_retrieved"]]  # its article is the whole corpus
+    assert len(retrieved) >= 15 and figures["f1_answer_retrieved"] >= 0.9
+    assert figures["false_refusal_rate_answer_retrieved"] <= 0.07  # at most 1 of them
     assert figures["latency_p50_s"] > 0
     row = next(r for r in report["results"] if r["id"] == "s04")
     assert "Dorothy Shea" in row["answer"] and row["passed"] and row["gold_rank"] == 1

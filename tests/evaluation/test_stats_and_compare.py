@@ -103,3 +103,19 @@ def test_the_refusal_curve_says_what_each_confidence_threshold_would_answer_and_
     assert at[0.2]["answered_answerable"] == 1.0 and at[0.2]["refused_unanswerable"] == 2 / 3
     assert at[0.95]["answered_answerable"] == 0.0 and at[0.95]["refusal_precision"] == 0.5
     assert refusal_curve([result(1, True, None)]) == []  # a backend that gives no confidence: no curve
+
+
+def test_refusals_and_f1_are_also_counted_where_the_retrieved_passages_hold_the_answer():
+    """The issue's own measure: a refusal of a question whose answer the retrieved news holds is the
+    answerer's fault; one whose answer is nowhere in what was retrieved is not."""
+    from rag.evaluation.runner import QuestionResult, summarize
+
+    def result(n: int, refused: bool, f1: float, retrieved: bool | None) -> QuestionResult:
+        return QuestionResult(id=str(n), question="q", category="", gold_answers=["a"], gold=[], choices=[],
+                              answerable=True, refused=refused, f1=f1, answer_retrieved=retrieved)
+
+    figures = summarize([result(1, True, 0.0, True), result(2, False, 1.0, True), result(3, False, 0.5, True),
+                         result(4, True, 0.0, False), result(5, True, 0.0, False)])
+    assert figures["false_refusal_rate"] == 3 / 5
+    assert figures["false_refusal_rate_answer_retrieved"] == 1 / 3 and figures["f1_answer_retrieved"] == 0.5
+    assert summarize([result(1, True, 0.0, None)])["f1_answer_retrieved"] is None  # no such question
