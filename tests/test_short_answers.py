@@ -550,3 +550,15 @@ def test_the_answer_score_is_the_same_whatever_int8_arithmetic_the_cpu_has(tmp_p
     reply = answerer.reply(question, question, [], [passage])
     fp32 = extractive.answer(question, [passage], MiniLMEmbedding(compute="fp32"))
     assert reply.confidence == fp32.confidence and reply.short == "93 votes"
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    # a search result's date, taken by the recogniser for a person, answers no "what is the name" or "who"
+    ("What is the name of Microsoft's AR headset?", "Jun 8, 2021 ... Microsoft will soon produce thousands of "
+     "mixed-reality headsets for the U.S. Army.", ""),
+    ("Who is the Maxwell Award winner in 2019?", "Jun 3, 2019 ... 2019 CFDA Awards winners: Brandon Maxwell, "
+     "Rick Owens take top honors.", ""),
+    ("When was the headset released?", "Microsoft released the headset on June 8, 2021, in the U.S.", "June 8, 2021"),
+])
+def test_a_date_answers_only_a_question_that_asks_for_one(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short

@@ -664,11 +664,25 @@ def short_answer(question: str, sentence: str) -> str:
     return answer_in(reading, parse([sentence])[0]) if reading is not None else ""
 
 
+# A month with its day or year, or a month's abbreviation alone: a date, whatever the recogniser calls it
+# (search results and wire copy start "Jun 8, 2021 ...", which it has taken for a person). "May" alone may
+# be a name.
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_A_DATE = re.compile(rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|{_MONTH},?\s+\d{{4}}|"
+                     r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?")
+
+
 def answer_in(question: Reading, doc) -> str:
     """The span of the sentence ``doc`` that answers the question, or "" when it holds no span of the
     asked kind. A name that says its kind (``self_named``) answers first; then, for a phrase, the words
     the sentence puts on the asked noun, or what fills the question's gap; then the candidates that play
-    the asked part (``plays``), and of several the one nearest the question's words."""
+    the asked part (``plays``), and of several the one nearest the question's words. A date answers only
+    a question that asks for one."""
+    found = _answer_in(question, doc)
+    return "" if _A_DATE.fullmatch(found) and not question.asked.labels & DATES else found
+
+
+def _answer_in(question: Reading, doc) -> str:
     asked = question.asked
     if question.deed is not None and question.deed.want == "place":
         where = deed_span(question.deed, doc)
