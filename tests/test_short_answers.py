@@ -562,3 +562,13 @@ def test_the_answer_score_is_the_same_whatever_int8_arithmetic_the_cpu_has(tmp_p
 ])
 def test_a_date_answers_only_a_question_that_asks_for_one(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
+
+
+@pytest.mark.parametrize("question,sentence,elsewhere", [
+    ("Who won the World Cup Final in 2018?", "The 2014 FIFA World Cup Final was won by Germany.", True),
+    ("Who won the British Open in 2020?", "Hinako Shibuno won the 2019 Women's British Open.", True),
+    ("Who won the British Open in 2020?", "In 2019, a record crowd saw the British Open.", False),  # a clause apart
+])
+def test_a_year_dates_the_words_two_after_it(question, sentence, elsewhere):
+    words = set(extractive.question_weights(question))
+    assert extractive.dated_elsewhere(sentence, extractive.event_years(question), words) is elsewhere

@@ -176,23 +176,30 @@ def event_years(question: str) -> set[str]:
     return set(dates.YEAR.findall(question)) - spans
 
 
+def _is_word(token: str) -> bool:
+    return token[:1].isalnum()  # "Women's" is a word; a comma ends the clause a year dates
+
+
+YEAR_AFTER = 2  # words after a year that may name what it dates: "2014 FIFA World Cup", "2019 Women's British Open"
+
+
 def dated_elsewhere(sentence: str, years: set[str], words: set[str]) -> bool:
     """The sentence dates the question's event to other years than the asked ones: "The 2021 Nobel Prize
     went to Gurnah" does not answer "Who won the 2019 Nobel Prize?", however well it covers it. Only a
     year beside the question's own words (``words``: "2021 Nobel", "World Cup 2014") dates that event;
     "Ginsburg, who died in 2020" dates something else. A sentence that names no year may well be about the
     asked one (its article's date says little: a 2022 article tells of 2021), so it is kept. The words
-    that say what a year dates are the two before it and the one after, within its clause: "Literature for
-    2021", "World Cup 2014", "the 2021 Nobel"; not "born in 1948, was awarded". A full date ("Oct 11,
-    2021 ...", a search result's) dates the sentence too."""
+    that say what a year dates are the two before it and the two after, within its clause: "Literature for
+    2021", "World Cup 2014", "the 2014 FIFA World Cup"; not "born in 1948, was awarded". A full date ("Oct
+    11, 2021 ...", a search result's) dates the sentence too."""
     if not years:
         return False
     tokens = _TOKEN.findall(sentence)
     said = set()
     for i, token in enumerate(tokens):
         if dates.YEAR.fullmatch(token):
-            before = list(itertools.takewhile(str.isalnum, reversed(tokens[max(0, i - 2):i])))
-            after = list(itertools.takewhile(str.isalnum, tokens[i + 1:i + 2]))
+            before = list(itertools.takewhile(_is_word, reversed(tokens[max(0, i - 2):i])))
+            after = list(itertools.takewhile(_is_word, tokens[i + 1:i + 1 + YEAR_AFTER]))
             if any(set(terms(t)) & words for t in before + after) or _IN_DATE.search(" ".join(tokens[max(0, i - 4):i])):
                 said.add(token)  # beside the question's words, or in a full date ("Oct 11, 2021 ...")
     return bool(said) and not set(dates.YEAR.findall(sentence)) & years
