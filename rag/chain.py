@@ -273,7 +273,8 @@ class Assistant:
                                  scope.articles if scope else (), scope.sources if scope else ())
         relevant = self.gate.postprocess(passages, query)
         clock.lap("retrieve")
-        reply = self.answerer.reply(question, query, history, relevant) if relevant else Reply.refusal()
+        reply = self.answerer.reply(question, query, history, relevant, as_of=reference) if relevant \
+            else Reply.refusal()
         verified = citations.CitationFilter(len(relevant))
         text = yield from _shown(reply.pieces, verified, clock)
         refused = citations.is_refusal(text)

@@ -20,9 +20,9 @@ class ScriptedAnswerer:
     def condense(self, question: str, history: list[dict]) -> str:
         return self.condensed if history and self.condensed else question
 
-    def reply(self, question, query, history, passages) -> Reply:
+    def reply(self, question, query, history, passages, as_of=None) -> Reply:
         with self._lock:
-            self.calls.append({"question": question, "query": query, "passages": passages})
+            self.calls.append({"question": question, "query": query, "passages": passages, "as_of": as_of})
             number = len(self.calls)
         reply = Reply(pieces=[], short=self.short)
 

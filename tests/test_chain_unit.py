@@ -80,3 +80,14 @@ def test_public_calls_for_faces(built):
     assert built.recent_titles(1) == ["Rover finds organic molecules in Jezero crater"]
     passages = built.retrieve(QUESTION, top_k=2)
     assert len(passages) == 2 and "4.5 percent" in passages[0].text
+
+
+def test_the_answerer_reads_the_question_against_the_same_day_as_retrieval(built):
+    """"This week" means one thing to retrieval's time prior and to the answerer: the reference date,
+    given or today."""
+    import datetime as dt
+
+    bot, answerer = scripted(built, "Rates rose [1].")
+    bot.ask("What did the central bank do this week?", as_of="2024-03-02")
+    bot.ask("What did the central bank do this week?")
+    assert [call["as_of"] for call in answerer.calls] == [dt.date(2024, 3, 2), dt.date.today()]

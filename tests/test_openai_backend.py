@@ -29,6 +29,13 @@ def test_streams_the_answer_and_keeps_only_citations_of_given_passages(built, st
     assert "only the numbered passages" in request["messages"][0]["content"]
 
 
+def test_the_model_is_told_the_day_the_question_is_asked_on(built, stub):
+    """The passages are dated; "this week" means nothing to the model without the reference date."""
+    bot = assistant(built, stub)
+    bot.ask("What did the central bank do this week?", as_of="2024-03-02")
+    assert "Today is Saturday, 2024-03-02." in stub.requests[-1]["messages"][-1]["content"]
+
+
 def test_token_usage_is_reported_and_an_older_server_still_answers(built, stub):
     answer = assistant(built, stub).ask("What interest rate did the central bank set?")
     assert answer.usage == {"prompt_tokens": 120, "completion_tokens": 16}  # the stub counts its 16 words

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -34,9 +35,11 @@ class Answerer(Protocol):
     def condense(self, question: str, history: list[dict]) -> str:
         """The question made standalone with the conversation ("And China?" -> "How did ... China?")."""
 
-    def reply(self, question: str, query: str, history: list[dict], passages: list[Passage]) -> Reply:
+    def reply(self, question: str, query: str, history: list[dict], passages: list[Passage],
+              as_of: dt.date | None = None) -> Reply:
         """The answer from the numbered passages (1-based, in order), citing them as [n]; ``query`` is
-        the standalone question that retrieved them."""
+        the standalone question that retrieved them; ``as_of`` the day it is asked on (what "this week"
+        and "yesterday" mean; None: today), the one retrieval read its time words against."""
 
     def choose(self, question: str, choices: list[str], passages: list[Passage]) -> int | None:
         """The index of the right choice, or None to leave it to the retrieved evidence."""

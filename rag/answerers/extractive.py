@@ -152,12 +152,13 @@ class Pick:
     short: str = ""  # the span of the sentence that answers, when the question asks for a kind of thing
 
 
-def specific_terms(question: str) -> set[str]:
+def specific_terms(question: str, as_of: dt.date | None = None) -> set[str]:
     """The question's names and numbers: capitalised words after its first, and figures; not the words of
     the time it names ("March", "Monday"), but its years, which its passage or the passage's date must hold
     ("in March 2023" is not answered by an article of March 2024)."""
     words = re.findall(r"[\w’'.-]+", question)[1:]
-    return {t for w in words if w[0].isupper() or w[0].isdigit() for t in terms(w)} - time_terms(question)
+    return {t for w in words if w[0].isupper() or w[0].isdigit() for t in terms(w)} \
+        - time_terms(question, as_of or dt.date.today())
 
 
 def with_adjectives(words: set[str], named: set[str]) -> set[str]:
@@ -205,13 +206,13 @@ def dated_elsewhere(sentence: str, years: set[str], words: set[str]) -> bool:
     return bool(said) and not set(dates.YEAR.findall(sentence)) & years
 
 
-def question_weights(question: str, earlier: str = "") -> dict[str, float]:
+def question_weights(question: str, earlier: str = "", as_of: dt.date | None = None) -> dict[str, float]:
     """Content terms of the question; terms of the earlier question (a follow-up's context) count less,
     and so do the words of the time it names ("this week", "in March"): retrieval's time prior and the
     article's date answer when, and a sentence seldom repeats them."""
     weights = dict.fromkeys(terms(earlier), 0.4)
     weights.update(dict.fromkeys(terms(question), 1.0))
-    weights.update(dict.fromkeys(time_terms(question) & weights.keys(), TIME_WEIGHT))
+    weights.update(dict.fromkeys(time_terms(question, as_of or dt.date.today()) & weights.keys(), TIME_WEIGHT))
     return weights
 
 
@@ -226,18 +227,21 @@ def dated(date: str) -> set[str]:
 
 
 @lru_cache(maxsize=256)  # read by both question_weights and specific_terms for each question
-def time_terms(question: str) -> frozenset[str]:
+def time_terms(question: str, as_of: dt.date) -> frozenset[str]:
     """The terms of the time the question names, found as retrieval finds them ("week" of "this week",
-    "march" of "in March 2024"), less its years: those say which event, and a passage must hold them."""
-    named = dates.named_range(question, dt.date.today())
+    "march" of "in March 2024", against the same day), less its years: those say which event, and a
+    passage must hold them."""
+    named = dates.named_range(question, as_of)
     return frozenset(t for t in terms(named.text) if not dates.YEAR.fullmatch(t)) if named is not None else frozenset()
 
 
 def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
-           earlier: str = "") -> Verdict:
-    """The sentences to quote, best first (none when the passages do not answer the question)."""
-    weights = question_weights(question, earlier)
-    named = specific_terms(question)
+           earlier: str = "", as_of: dt.date | None = None) -> Verdict:
+    """The sentences to quote, best first (none when the passages do not answer the question); the
+    question's time words are read against ``as_of`` (None: today)."""
+    as_of = as_of or dt.date.today()
+    weights = question_weights(question, earlier, as_of)
+    named = specific_terms(question, as_of)
     # Each sentence's terms, and the same with the question's country names its adjectives stand for
     # ("Ukrainian President" for "president of Ukraine"): those choose among sentences and say that a passage
     # is about the named country, but a sentence covers the question only with the words as written ("What
@@ -355,9 +359,10 @@ class ExtractiveAnswerer:
         earlier = topic(history) if history and is_follow_up(question) else ""
         return f"{earlier} {question}" if earlier else question
 
-    def reply(self, question: str, query: str, history: list[dict], passages: list[Passage]) -> Reply:
+    def reply(self, question: str, query: str, history: list[dict], passages: list[Passage],
+              as_of: dt.date | None = None) -> Reply:
         earlier = topic(history) if query != question else ""  # a condensed follow-up: its topic counts too
-        verdict = answer(question, passages, self.embed_model, earlier)
+        verdict = answer(question, passages, self.embed_model, earlier, as_of)
         short = next((p.short for p in verdict.picks if p.short), "")
         return Reply(pieces=_quotes(verdict.picks), short=short, confidence=verdict.confidence)
 

@@ -7,6 +7,7 @@ rejects model names that OpenAI does not list, which local servers use.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 
@@ -36,6 +37,13 @@ def context(passages: list[Passage]) -> str:
     """The passages as the model sees them: numbered, with title and date."""
     return "\n\n".join(f"[{i}] {p.title}{' (' + p.date + ')' if p.date else ''}\n{p.text}"
                        for i, p in enumerate(passages, start=1))
+
+
+def asked_on(day: dt.date | None) -> str:
+    """The day the question is asked on, as the model reads it: the passages are dated, and "this week",
+    "yesterday" or "the latest" mean nothing to it otherwise."""
+    day = day or dt.date.today()
+    return f"Today is {day.strftime('%A')}, {day.isoformat()}.\n"
 
 
 def plain(history: list[dict]) -> list[dict]:
@@ -72,9 +80,11 @@ class OpenAIAnswerer:
         prompt = DEFAULT_CONDENSE_PROMPT_TEMPLATE.format(chat_history=chat, question=question)
         return self.complete([{"role": "user", "content": prompt}]).strip() or question
 
-    def reply(self, question: str, query: str, history: list[dict], passages: list[Passage]) -> Reply:
+    def reply(self, question: str, query: str, history: list[dict], passages: list[Passage],
+              as_of: dt.date | None = None) -> Reply:
         messages = [{"role": "system", "content": SYSTEM_PROMPT}, *plain(history),
-                    {"role": "user", "content": f"Passages:\n\n{context(passages)}\n\nQuestion: {question}"}]
+                    {"role": "user", "content": f"Passages:\n\n{context(passages)}\n\n{asked_on(as_of)}"
+                                                f"Question: {question}"}]
         reply = Reply(pieces=[])
         reply.pieces = self._stream(messages, reply)
         return reply

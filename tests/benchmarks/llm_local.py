@@ -61,8 +61,8 @@ class Recording:
     def complete(self, messages):
         return self.inner.complete(messages)
 
-    def reply(self, question, query, history, passages):
-        reply = self.inner.reply(question, query, history, passages)
+    def reply(self, question, query, history, passages, as_of=None):
+        reply = self.inner.reply(question, query, history, passages, as_of)
         pieces, inner = [], reply.pieces
 
         def tee():

@@ -33,9 +33,9 @@ class Counting:
     def condense(self, question, history):
         return self.inner.condense(question, history)
 
-    def reply(self, question, query, history, passages):
+    def reply(self, question, query, history, passages, as_of=None):
         self.replies += 1
-        return self.inner.reply(question, query, history, passages)
+        return self.inner.reply(question, query, history, passages, as_of)
 
     def choose(self, question, choices, passages):
         return self.inner.choose(question, choices, passages)

@@ -28,10 +28,10 @@ class SlowWhenAsked:
     def condense(self, question, history):
         return self.inner.condense(question, history)
 
-    def reply(self, question, query, history, passages):
+    def reply(self, question, query, history, passages, as_of=None):
         if question.startswith(SLOW):
             time.sleep(SLOW_SECONDS)
-        return self.inner.reply(question, query, history, passages)
+        return self.inner.reply(question, query, history, passages, as_of)
 
     def choose(self, question, choices, passages):
         return self.inner.choose(question, choices, passages)

@@ -384,8 +384,8 @@ def test_a_bug_is_a_500_json_error_without_a_traceback(built):
                 raise RuntimeError("a bug in condense")
             return question
 
-        def reply(self, question, query, history, passages):
-            made = super().reply(question, query, history, passages)
+        def reply(self, question, query, history, passages, as_of=None):
+            made = super().reply(question, query, history, passages, as_of)
             made.pieces = (piece if piece != "BOOM" else 1 / 0 for piece in self.pieces)
             return made
 
