@@ -572,3 +572,13 @@ def test_a_date_answers_only_a_question_that_asks_for_one(question, sentence, sh
 def test_a_year_dates_the_words_two_after_it(question, sentence, elsewhere):
     words = set(extractive.question_weights(question))
     assert extractive.dated_elsewhere(sentence, extractive.event_years(question), words) is elsewhere
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    # a hedge before a count of time units goes, as before a plain count ("only 18" -> "18")
+    ("How many hours of flight experience are required of a pilot?",
+     "The FAA requires pilots to have at least 1,500 hours of flight experience.", "1,500 hours"),
+    ("When did it happen?", "It happened last week in Paris.", "last week"),  # not a count: "last" stays
+])
+def test_a_hedge_before_a_measured_count_is_not_the_answer(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short

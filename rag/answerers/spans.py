@@ -456,8 +456,9 @@ def candidates(question: Reading, doc) -> list[Span]:
         if ent.label_ not in asked.labels:
             continue
         start = ent.start
-        while start < ent.end - 1 and ent.label_ in NUMBERS and doc[start].pos_ in ("ADV", "ADP", "ADJ"):
-            start += 1  # "only 18", "about 10 million", "more than 100": the number is the answer
+        while start < ent.end - 1 and (ent.label_ in NUMBERS or asked.labels >= MEASURES) \
+                and doc[start].pos_ in ("ADV", "ADP", "ADJ") and not doc[start].like_num:
+            start += 1  # "only 18", "about 10 million", "more than 100", "at least 1,500 hours": the number
         if asked.labels >= MEASURES and not any(t.like_num or _DIGIT.search(t.text) for t in doc[start:ent.end]):
             continue  # "how old is he": a count is a number, not "Tuesday"
         if asked.unit == "year" and not _YEAR.search(doc[start:ent.end].text):
