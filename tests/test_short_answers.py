@@ -582,3 +582,14 @@ def test_a_year_dates_the_words_two_after_it(question, sentence, elsewhere):
 ])
 def test_a_hedge_before_a_measured_count_is_not_the_answer(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
+
+
+def test_a_long_wh_phrase_asks_for_the_kind_of_its_last_noun():
+    """"Which Nobel Peace Prize-winning former world leader" asks for a person, though its noun comes
+    after the first five words: the war the sentence names is no answer."""
+    question = "Which Nobel Peace Prize-winning former world leader died this week, aged 91?"
+    assert spans.read(question).asked.labels == spans.PEOPLE
+    assert spans.short_answer(question, "In the West, he remains the Nobel Peace Prize winner who helped end the "
+                                        "Cold War.") == ""
+    assert spans.short_answer(question, "Mikhail Gorbachev, the Nobel Peace Prize winner who helped end the Cold "
+                                        "War, died on Tuesday.") == "Mikhail Gorbachev"

@@ -652,9 +652,14 @@ def read(question: str) -> Reading | None:
         deed = None  # "what company bought it": a name of that kind, not any subject
     if asked.deed and deed is None:
         return None  # "what is the threat": nothing to follow, so no sentence need be parsed
+    head = head_noun(doc, asked.at)
+    if asked.phrase and not (asked.deed or asked.blank) and (listed := _listed(head)):
+        # a long wh-phrase ("which Nobel Peace Prize-winning former world leader") ends on its kind's noun
+        # past the words _kind reads
+        asked = dataclasses.replace(asked, labels=_HEADS[listed], phrase=False)
     predicate = next((t for t in terms(asked.rest) if t not in _asked_nouns()), "")
     return Reading(question, asked, doc, frozenset(terms(question)), role(doc, asked.at), predicate,
-                   head=head_noun(doc, asked.at),
+                   head=head,
                    anchor=gap_anchor(doc) if asked.blank else (),
                    words=frozenset(t.lower_ for t in doc) | frozenset(t.lemma_.lower() for t in doc), deed=deed)
 
