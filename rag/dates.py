@@ -28,6 +28,7 @@ _RELATIVE = re.compile(r"\b(this|last|next|past|ago|today|tonight|yesterday|tomo
 _DURATION = re.compile(r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few|\d+)[\s-]+"
                        r"(years?|months?|weeks?|days?|hours?|minutes?|decades?|centur(y|ies))\b", re.IGNORECASE)
 YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")  # a year as news writes one; the answerers read it too
+MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"  # "Jun", "Sept.", "June" (a pattern)
 _NUMERIC_DATE = re.compile(r"\b\d{1,4}[/.-]\d{1,2}([/.-]\d{1,4})?\b")
 _NOT_DATE_WORDS = frozenset({"a", "an", "in", "on", "at", "of", "by", "the", "and", "to", "st", "nd", "rd", "th"})
 _POSSESSIVE = re.compile(r"\b(yesterday|today|tonight)['’]s\b", re.IGNORECASE)

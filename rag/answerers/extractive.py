@@ -65,7 +65,7 @@ AGREEMENT_BONUS = 0.1
 # refused, its sentence saying only "on Friday".
 TIME_WEIGHT = 0.3
 ECHO_PENALTY = 0.2  # the sentence says little beyond the question's own words
-_IN_DATE = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?( \d{1,2})?( ,)?$")
+_IN_DATE = re.compile(rf"\b{dates.MONTH}( \d{{1,2}})?( ,)?$")
 _TOKEN = re.compile(r"[\w’'-]+|[^\w\s]")
 _SPAN_END_YEAR = re.compile(r"\b(?:since|by|until|till|before|after|from|through|to|between (?:1[89]|20)\d\d and)\s+"
                             r"(?:(?:early|late|mid)\S*\s+)?((?:1[89]|20)\d\d)\b", re.IGNORECASE)
@@ -76,7 +76,7 @@ _KINDS = (
     ("number", re.compile(r"^\s*(how (many|much)|what (number|percentage|share|amount)|what was .*(revenue|"
                           r"price|cost|rate))", re.IGNORECASE), re.compile(r"\d")),
     ("date", re.compile(r"^\s*(when|(in )?what year|which year|on what date)", re.IGNORECASE),
-     re.compile(rf"\b(1[89]|20)\d\d\b|\b{_MONTHS}\b")),
+     re.compile(rf"{dates.YEAR.pattern}|\b{_MONTHS}\b")),
     ("name", re.compile(r"^\s*(who|whom|whose)\b", re.IGNORECASE), re.compile(r"(?<=\w )[A-Z][a-z]+")),
 )
 

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag import dates
 from rag.answerers.deeds import Deed, deed_of, deed_span, denies
 from rag.answerers.phrases import DATES, Span, after_colon, filler
 from rag.text import terms
@@ -673,8 +674,7 @@ def short_answer(question: str, sentence: str) -> str:
 # A month with its day or year, or a month's abbreviation alone: a date, whatever the recogniser calls it
 # (search results and wire copy start "Jun 8, 2021 ...", which it has taken for a person). "May" alone may
 # be a name.
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-_A_DATE = re.compile(rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|{_MONTH},?\s+\d{{4}}|"
+_A_DATE = re.compile(rf"{dates.MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|{dates.MONTH},?\s+\d{{4}}|"
                      r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?")
 
 
