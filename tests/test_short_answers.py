@@ -593,3 +593,41 @@ def test_a_long_wh_phrase_asks_for_the_kind_of_its_last_noun():
                                         "Cold War.") == ""
     assert spans.short_answer(question, "Mikhail Gorbachev, the Nobel Peace Prize winner who helped end the Cold "
                                         "War, died on Tuesday.") == "Mikhail Gorbachev"
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    # no "vote" in the sentence: what the asked subject did instead says how it voted
+    ("How did China vote?", "Even China, a known strategic ally of Russia, chose abstention rather than outright "
+     "opposition.", "chose abstention"),
+    ("How did France vote?", "Even China, a known strategic ally of Russia, chose abstention rather than outright "
+     "opposition.", ""),  # another subject's deed
+    ("How did Ukraine respond?", "Ukraine refused to withdraw its original resolution.",
+     "refused to withdraw its original resolution"),
+])
+def test_how_did_x_do_it_without_the_verb_is_what_x_did(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short
+
+
+def test_a_naming_verb_on_another_object_does_not_say_what_the_asked_one_was_called():
+    sentence = ("Meanwhile, Trump has referred to Ukrainian President Volodymyr Zelensky as a “dictator” for resisting "
+                "these economic pressures but hesitated to apply similar language to Putin.")
+    assert spans.short_answer("What did Trump call Putin?", sentence) == ""
+    assert spans.short_answer("What did Trump call Zelensky?", sentence) == "a dictator"
+
+
+def test_what_happened_asks_for_an_event_told_in_a_clause_not_a_name():
+    assert spans.read("What happened after the modified resolution passed?") is None
+    assert spans.short_answer("What happened after the vote?", "The applause erupted after the vote, a sign of the "
+                              "Cold War-era consensus.") == ""
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("How many countries abstained?", "The resolution, which secured 93 votes in favor out of 193 UN member states, "
+     "faced opposition from only 18 countries.", ""),  # each count is of another side
+    ("How many abstentions did the resolution have?", "The resolution passed with 10 votes in favor and five "
+     "abstentions.", "five abstentions"),  # the nearest side word is the asked one
+    ("How many votes in favor did it get?", "The resolution passed with 10 votes in favor and five abstentions.",
+     "10 votes"),
+])
+def test_abstaining_is_a_side_of_a_vote_of_its_own(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short

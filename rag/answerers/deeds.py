@@ -10,6 +10,7 @@ the phrase the same verb takes there, and never another named actor's (``deed_sp
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ class Deed:
     subject: frozenset[str] = frozenset()  # the terms of the question's subject ("china")
     names: frozenset[str] = frozenset()  # those of its proper nouns ("trump" in "the Trump administration")
     asked: frozenset[str] = frozenset()  # the question's terms, for "manner" ("against" the resolution it names)
+    named_one: frozenset[str] = frozenset()  # for a naming verb, who is named ("putin" in "what did Trump call Putin")
 
 
 def deed_of(question_doc, at: int = 0) -> Deed | None:
@@ -75,7 +77,11 @@ def deed_of(question_doc, at: int = 0) -> Deed | None:
     if any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children):
         return None  # "what is it called": the name it is given, which is not what "call" takes in a sentence
     if verb.lemma_ != "do":
-        return Deed("object", verb.lemma_.lower(), "", subject, names)
+        # a naming verb's object, read off the words after it: the small model parses "What did Trump call
+        # Putin?" with "Putin" as an adverb
+        named_one = frozenset(w for t in question_doc[verb.i + 1:] if t.pos_ in ("NOUN", "PROPN")
+                              for w in terms(t.text)) if verb.lemma_.lower() in _NAMING else frozenset()
+        return Deed("object", verb.lemma_.lower(), "", subject, names, named_one=named_one)
     if verb.i == root.i:
         return Deed("subject", "", "", subject, names) if subject else None
     return Deed("then", last.lemma_.lower(), "", subject, names)
@@ -87,6 +93,9 @@ def deed_span(deed: Deed, doc) -> Span | None:
     Lopez announce?" is not answered by what Pritzker announced)."""
     if deed.want == "identity":
         return _identity(deed.names, doc)
+    if deed.want == "manner" and deed.subject and not any(t.lemma_.lower() == deed.lemma for t in doc):
+        # "How did China vote?" against "China chose abstention": the sentence tells what the subject did
+        return deed_span(dataclasses.replace(deed, want="subject", lemma=""), doc)
     found: list[tuple[bool, Span]] = []
     for token in doc:
         if token.pos_ not in ("VERB", "AUX") or _negated(token):
@@ -100,10 +109,10 @@ def deed_span(deed: Deed, doc) -> Span | None:
         if deed.names and named and not named & deed.names:
             continue  # another named actor's deed
         if deed.want == "subject":
-            if not subject & deed.subject:
-                continue
-            rest = filler(token)
-            span = Span(token.i, rest.end, f"{token.text} {rest.text}") if rest is not None else None
+            if not subject & deed.subject or token.dep_ == "xcomp":
+                continue  # a verb another completes is told with it: "refused to withdraw", not "withdraw"
+            rest = filler(token) or _completion(token)
+            span = Span(token.i, rest.end, token.doc[token.i:rest.end].text) if rest is not None else None
         elif deed.want == "doer":  # "the applause (that) erupted", "was caused by frozen gas lines"
             doer = next((c for c in token.children if c.dep_ == "nsubj" and c.pos_ != "PRON"), None) \
                 or next((g for c in token.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"),
@@ -118,6 +127,8 @@ def deed_span(deed: Deed, doc) -> Span | None:
         elif deed.prep:
             prep = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == deed.prep), None)
             span = filler(prep) if prep is not None else None
+        elif deed.lemma in _NAMING and _names_another(token, deed.named_one):
+            continue  # "referred to Zelensky as a dictator" does not say what Trump called Putin
         elif deed.lemma in _NAMING and (named_as := _named_as(token)) is not None:
             span = named_as  # "referred to Zelensky as a “dictator”" for "what did Trump call Zelensky"
         else:  # "signed [a pay deal]"; "refused [to withdraw its resolution]" when the object is a verb phrase
@@ -131,6 +142,14 @@ def deed_span(deed: Deed, doc) -> Span | None:
 # dictator", "described him as", "branded it"; what they name it is the phrase after "as", or the
 # second object ("called him a dictator").
 _NAMING = frozenset({"call", "describe", "refer", "label", "brand", "dub", "term"})
+
+
+def _names_another(verb, named_one: frozenset[str]) -> bool:
+    """The naming verb's object ("called him", "referred to Zelensky") is a noun the question does not name."""
+    objects = [c for c in verb.children if c.dep_ == "dobj"] + \
+        [g for c in verb.children if c.dep_ == "prep" and c.lower_ == "to" for g in c.children if g.dep_ == "pobj"]
+    said = {w for o in objects if o.pos_ in ("NOUN", "PROPN") for t in up_to_head(o) for w in terms(t.text)}
+    return bool(named_one and said and not said & named_one)
 
 
 def _named_as(verb) -> Span | None:

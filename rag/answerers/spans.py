@@ -91,7 +91,8 @@ ANY_NOUN = "*"  # the unit of "how long": whatever noun follows the number
 # answer it. No offline lexicon of antonyms ships on PyPI (WordNet's data is a download), so the two sides
 # are listed.
 _SIDES = (frozenset({"against", "oppose", "opposition", "opponent", "reject", "rejection"}),
-          frozenset({"favor", "favour", "support", "supporter", "approve", "approval"}))
+          frozenset({"favor", "favour", "support", "supporter", "approve", "approval"}),
+          frozenset({"abstain", "abstention"}))
 SIDE_REACH = 3
 PREDICATE_WEIGHT = 3  # the question's first word after its wh-phrase (its verb, mostly) counts this much more
 
@@ -641,6 +642,9 @@ class Reading:
     deed: Deed | None = None  # for "what did X do": what the verb takes (see ``deed_of``)
 
 
+_HAPPEN = frozenset({"happen", "occur"})
+
+
 def read(question: str) -> Reading | None:
     """The question's reading, or None when it asks for no span ("what did China do?": then it is not
     parsed)."""
@@ -649,6 +653,8 @@ def read(question: str) -> Reading | None:
         return None
     doc = parse([question])[0]
     deed = deed_of(doc, asked.at) if asked.deed or asked.within or (asked.phrase and not asked.blank) else None
+    if deed is not None and deed.want == "doer" and deed.lemma in _HAPPEN:
+        return None  # "what happened after the vote?" asks for an event told in a clause, not a name
     if deed is not None and deed.want == "doer" and (asked.deed or asked.words & _asked_nouns()):
         deed = None  # "what company bought it": a name of that kind, not any subject
     if asked.deed and deed is None:
@@ -751,10 +757,16 @@ def _beside_noun(doc, span: Span, noun: str) -> bool:
     return any(t is not None and t.text.islower() and t.lemma_.lower() == noun for t in (after, before))
 
 
+def _gap(span: Span, i: int) -> int:
+    """How many words lie between the span and the word at ``i`` (0 inside it)."""
+    return span.start - i if i < span.start else max(0, i - span.end + 1)
+
+
 def _nearest(question: Reading, doc, found: list[Span]) -> str:
     """The span nearest the question's words in the sentence: each word at its nearest place, the square
     root of the gap (a word right beside a span counts more than several far off), the predicate
-    weighing PREDICATE_WEIGHT times."""
+    weighing PREDICATE_WEIGHT times. A span told on another side of a vote than the asked one does not
+    answer ("opposition from only 18 countries" for "how many abstained"): "" when all are."""
     places: dict[str, list[int]] = {}
     for token in doc:
         for term in terms(token.text):
@@ -763,16 +775,19 @@ def _nearest(question: Reading, doc, found: list[Span]) -> str:
                 places.setdefault(asked, []).append(token.i)
 
     def distance(span: Span) -> float:
-        def gap(i: int) -> int:
-            return span.start - i if i < span.start else max(0, i - span.end + 1)
-
-        return sum(math.sqrt(min(gap(i) for i in at)) * (PREDICATE_WEIGHT if term == question.predicate else 1)
+        return sum(math.sqrt(min(_gap(span, i) for i in at)) * (PREDICATE_WEIGHT if term == question.predicate else 1)
                    for term, at in places.items())
 
     asked_sides = [side for side in _SIDES if any(t.lemma_.lower() in side for t in question.doc)]
-    other = next(iter(set(_SIDES) - set(asked_sides)), frozenset()) if len(asked_sides) == 1 else frozenset()
+    other = frozenset().union(*(side for side in _SIDES if side not in asked_sides)) if len(asked_sides) == 1 \
+        else frozenset()
+
+    own = frozenset().union(*asked_sides)
 
     def on_the_other_side(span: Span) -> bool:  # "93 votes in favor" for "how many voted against"
-        return any(t.lemma_.lower() in other for t in doc[max(0, span.start - SIDE_REACH):span.end + SIDE_REACH])
+        near = doc[max(0, span.start - SIDE_REACH):span.end + SIDE_REACH]
+        sides = [(_gap(span, t.i), t.lemma_.lower() in other) for t in near if t.lemma_.lower() in other | own]
+        return min(sides)[1] if sides else False  # the nearest side word: "in favor and five abstentions"
 
-    return min(found, key=lambda span: (on_the_other_side(span), distance(span))).text
+    found = [span for span in found if not on_the_other_side(span)]
+    return min(found, key=distance).text if found else ""
