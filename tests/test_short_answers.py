@@ -631,3 +631,46 @@ def test_what_happened_asks_for_an_event_told_in_a_clause_not_a_name():
 ])
 def test_abstaining_is_a_side_of_a_vote_of_its_own(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("What country cracked down on rainbow-colored toys?", "Saudi Arabian officials have cracked down on "
+     "rainbow-colored toys in shops in the country’s capital, Riyadh, on Tuesday.", ""),  # a city is no country
+    ("Which country declared victory against the pandemic?", "The World Health Organization declared that the "
+     "spread of COVID-19 had become a pandemic.", ""),  # nor is an organisation
+    ("The president fled to which country this week?", "People in Colombo celebrate; the president has fled to "
+     "Singapore.", "Singapore"),  # of a city and a country, the country
+    ("In which country was the singer granted asylum?", "The singer was granted asylum in Paris, France.", "France"),
+    ("Which two countries are forging closer ties?", "Russia and China are forging closer economic ties.",
+     "Russia and China"),
+    ("Liz Truss became prime minister of which country?", "Liz Truss became Britain's third female prime minister.",
+     "Britain"),  # a name news uses beside CLDR's
+])
+def test_which_country_is_answered_by_a_country_not_a_city_or_an_organisation(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short
+
+
+@pytest.mark.parametrize("name,country", [
+    ("Côte d’Ivoire", True), ("Ivory Coast", True), ("the U.S.", True), ("Türkiye", True), ("Myanmar", True),
+    ("Burma", True), ("Russia and China", True),
+    ("Europe", False), ("European Union", False), ("Kyiv", False), ("Buchanan County", False), ("", False)])
+def test_country_names_come_from_cldr_with_the_forms_news_uses(name, country):
+    from rag.answerers.countries import is_country
+
+    assert is_country(name) is country
+
+
+def test_the_name_of_a_listed_kind_asks_for_that_kind():
+    """"the name of Trump's platform" asks for a platform (an organisation or a product), never a person."""
+    sentence = ("On his Truth Social platform, Trump boasted about “serious discussions” with Putin aimed at ending "
+                "the Ukraine war.")
+    assert spans.asked_for("What is the name of Trump's social media platform?").labels == spans.ORGS | {"PRODUCT"}
+    assert spans.short_answer("What is the name of Trump's social media platform?", sentence) != "Putin"
+    assert spans.asked_for("What's the name of the mission?").labels == spans.NAMES  # not a listed kind
+
+
+def test_a_question_final_verb_is_not_the_wh_phrase_noun():
+    sentence = ("The watered-down U.S. resolution passed with 10 votes in favor and five abstentions, including "
+                "from permanent members France and the UK—an indication of the growing divisions.")
+    assert spans.head_noun(spans.parse(["Which permanent members abstained?"])[0]) == "member"
+    assert spans.short_answer("Which permanent members abstained?", sentence) == "France and the UK"

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag import dates
+from rag.answerers.countries import is_country
 from rag.answerers.deeds import Deed, deed_of, deed_span, denies
 from rag.answerers.phrases import DATES, Span, after_colon, filler
 from rag.text import terms
@@ -205,8 +206,12 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
         return Asked(PLACES, within=True)
     if word == "when":
         return Asked(DATES)
-    if re.search(r"\bthe name of\b", question, re.IGNORECASE):
-        return Asked(NAMES)
+    if (name_of := re.search(r"\bthe name of\b", question, re.IGNORECASE)) is not None:
+        # "the name of Trump's social media platform": a platform's name, when the noun is a listed kind
+        named = list(itertools.takewhile(lambda w: w not in _AUXILIARY and w not in _PREPOSITIONS,
+                                         re.findall(r"[\w’'-]+", question[name_of.end():].lower())[:6]))
+        listed = [_listed(w) for w in named if _listed(w)]
+        return Asked(_HEADS[listed[-1]]) if listed else Asked(NAMES)
     if after and after[0] in _COPULAS:  # "what is the release date of ...": the noun before "of"
         named = list(itertools.takewhile(lambda w: w not in _PREPOSITIONS, after[1:]))
         heads = [_HEADS[w] for w in named if w in _HEADS]
@@ -392,9 +397,16 @@ def head_noun(question_doc, at: int = 0) -> str:
     """The lemma of the wh-phrase's last noun ("dinosaur" in "which dinosaur", "outbreak" in "which
     virus outbreak"), read off the words: spaCy often mis-parses a question-final "which X?"."""
     wh = next((t for t in question_doc if t.idx >= at and t.lower_ in ("which", "what")), None)
+    named = next((t for t in question_doc[wh.i + 1:wh.i + 5] if t.lower_ == "of" and t.nbor(-1).lower_ == "name"),
+                 None) if wh is not None else None
+    if named is not None:  # "what is the name of Trump's social media platform": the platform
+        phrase = itertools.takewhile(lambda t: t.pos_ in ("NOUN", "PROPN", "ADJ", "NUM", "DET", "PART"),
+                                     question_doc[named.i + 1:])
+        nouns = [t for t in phrase if t.pos_ in ("NOUN", "PROPN")]
+        return nouns[-1].lemma_.lower() if nouns else ""
     rest = [t for t in question_doc[wh.i + 1:] if not (t.is_punct or _hyphen_modifier(t))] if wh is not None else []
     if len(rest) <= 3 and question_doc[-1].text == "?":  # question-final: its words are the noun phrase
-        nouns = [t for t in rest if t.pos_ not in ("DET", "ADP", "NUM", "ADJ")]
+        nouns = [t for t in rest if t.pos_ not in ("DET", "ADP", "NUM", "ADJ") and t.tag_ not in ("VBD", "VBN")]
     else:
         nouns = [t for t in itertools.takewhile(lambda t: t.pos_ in ("NOUN", "PROPN", "ADJ", "NUM"), rest)
                  if t.pos_ in ("NOUN", "PROPN")]
@@ -642,6 +654,9 @@ class Reading:
     deed: Deed | None = None  # for "what did X do": what the verb takes (see ``deed_of``)
 
 
+# the wh-phrase ends on the noun: "which country", "what island nation", "which two countries"
+_COUNTRY_ASKED = re.compile(r"(?:which|what)\s+(?:[\w’'-]+\s+){0,2}?(?:country|countries|nation|nations)\b",
+                            re.IGNORECASE)
 _HAPPEN = frozenset({"happen", "occur"})
 
 
@@ -691,7 +706,14 @@ def answer_in(question: Reading, doc) -> str:
     the asked part (``plays``), and of several the one nearest the question's words. A date answers only
     a question that asks for one."""
     found = _answer_in(question, doc)
+    if asks_country(question) and found and not is_country(found):
+        return ""  # "Riyadh", "Buchanan County", "World Health Organization" for "which country"
     return "" if _A_DATE.fullmatch(found) and not question.asked.labels & DATES else found
+
+
+def asks_country(question: Reading) -> bool:
+    """The question asks for a country ("which country", "what island nation"), not any place."""
+    return question.asked.labels == {"GPE"} and bool(_COUNTRY_ASKED.match(question.text, question.asked.at))
 
 
 def _answer_in(question: Reading, doc) -> str:
@@ -713,6 +735,8 @@ def _answer_in(question: Reading, doc) -> str:
     if own := self_named(question, doc):
         return _nearest(question, doc, own)
     found = candidates(question, doc)
+    if asks_country(question):
+        found = [s for s in found if is_country(s.text)]  # of "Riyadh" and "Saudi Arabia", the country
     if asked.phrase and (named_on := head_span(question.head, question.words, doc)) is not None:
         filling = [s for s in found if s.start < named_on.end <= s.end]  # a name ending on the noun's word
         return filling[0].text if filling else named_on.text
