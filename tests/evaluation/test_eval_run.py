@@ -63,6 +63,7 @@ def test_questions_put_as_a_new_user_would_meet_their_thresholds(sample_report):
     by_question = {r.question: r.short for r in report.results}
     assert by_question["How many countries voted against the resolution?"] == "18 countries"  # not "93 in favor"
     assert by_question["Which permanent members of the Security Council abstained?"] == "France and the UK"
+    assert by_question["How did China vote?"] == "chose abstention"  # no "vote" in its sentence: what China did
 
 
 def test_the_html_report_renders_in_a_browser_with_its_plots(sample_report):
