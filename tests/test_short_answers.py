@@ -674,3 +674,27 @@ def test_a_question_final_verb_is_not_the_wh_phrase_noun():
                 "from permanent members France and the UK—an indication of the growing divisions.")
     assert spans.head_noun(spans.parse(["Which permanent members abstained?"])[0]) == "member"
     assert spans.short_answer("Which permanent members abstained?", sentence) == "France and the UK"
+
+
+@pytest.mark.parametrize("request_,short", [
+    ("Name the countries that proposed amendments.", "France, the UK, Denmark, and Slovenia"),
+    ("List the countries that proposed amendments", "France, the UK, Denmark, and Slovenia"),
+    ("Tell me who proposed amendments.", "France, the UK, Denmark, and Slovenia"),
+    ("Please name the country whose veto blocked these efforts.", "Russia"),
+])
+def test_a_request_is_read_as_the_question_it_asks(request_, short):
+    sentence = ("While France, the UK, Denmark, and Slovenia proposed amendments aligning the Security Council "
+                "resolution with the original UNGA stance, Russia’s veto blocked these efforts.")
+    assert spans.short_answer(request_, sentence) == short
+
+
+def test_a_request_that_asks_nothing_stays_as_it_is():
+    assert spans.as_question("Tell me about the vote.") == "Tell me about the vote."
+    assert spans.as_question("Name the countries that abstained.") == "Which countries that abstained?"
+
+
+def test_a_quotation_opened_in_the_answer_is_not_cut_at_its_opening_mark():
+    sentence = ("On his Truth Social platform, Trump boasted about “serious discussions” with Putin, claiming the "
+                "negotiations were “going very well.”")
+    assert spans.short_answer("What did Trump claim about the negotiations?", sentence) == \
+        "the negotiations were going very well"

@@ -74,7 +74,12 @@ def filler(token) -> Span | None:
         end = (kept[0].right_edge.i + 1) if kept else head.i + 1
     stop = next((t.i for t in doc[start:end] if t.is_punct and t.text not in "\"'“”‘’-"), end)
     end = min(stop, start + MAX_FILLER)
+    marks = [t for t in doc[start:end] if t.text in "“”"]
+    if marks and marks[-1].text == "“":  # a quotation opened in the phrase runs to its close: “going very well.”
+        end = next((t.i + 1 for t in doc[end:start + MAX_FILLER] if t.text == "”"), end)
     text = doc[start:end].text.strip(" \"'“”‘’")
+    if text.count("“") != text.count("”"):  # a quote mark the cut left alone
+        text = text.replace("“", "").replace("”", "").rstrip(" .,;:")
     return Span(start, end, text) if text else None
 
 

@@ -660,9 +660,26 @@ _COUNTRY_ASKED = re.compile(r"(?:which|what)\s+(?:[\w’'-]+\s+){0,2}?(?:country
 _HAPPEN = frozenset({"happen", "occur"})
 
 
+# A request asks as a question does: "Name the countries that proposed amendments." as "Which countries that
+# proposed amendments?", "Tell me who vetoed it" as "who vetoed it?".
+_NAME_THEM = re.compile(r"^\s*(?:please\s+)?(?:name|list|identify)\s+(?:all\s+)?(?:the\s+)?(?=\w)", re.IGNORECASE)
+_TELL_ME = re.compile(r"^\s*(?:please\s+)?(?:(?:can|could) you\s+)?(?:tell me|say)\s+(?=(?:who|what|which|when|where|"
+                      r"how)\b)", re.IGNORECASE)
+
+
+def as_question(text: str) -> str:
+    """A request ("Name the ...", "List the ...", "Tell me who ...") as the question it asks."""
+    if (request := _NAME_THEM.match(text)) is not None:
+        return f"Which {text[request.end():].rstrip(' .!')}?"
+    if (request := _TELL_ME.match(text)) is not None:
+        return f"{text[request.end():].rstrip(' .!?')}?"
+    return text
+
+
 def read(question: str) -> Reading | None:
     """The question's reading, or None when it asks for no span ("what did China do?": then it is not
     parsed)."""
+    question = as_question(question)
     asked = asked_for(question)
     if asked is None:
         return None
