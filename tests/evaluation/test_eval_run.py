@@ -66,6 +66,20 @@ def test_questions_put_as_a_new_user_would_meet_their_thresholds(sample_report):
     assert by_question["How did China vote?"] == "chose abstention"  # no "vote" in its sentence: what China did
 
 
+def test_the_questions_this_project_asked_of_the_sample_article_meet_their_thresholds(sample_report):
+    """qa/sample-own.jsonl: the team's own questions (tuned on, see docs/benchmarks.md): requests ("Name the
+    countries ..."), "how did X vote", "the name of ...", and questions the article does not answer."""
+    out, _ = sample_report
+    report = evaluate(ROOT / "qa" / "sample-own.jsonl", Assistant(Settings(data_dir=out / "index")))
+    figures = report.metrics
+    assert figures["questions"] == 54 and figures["errors"] == 0
+    assert figures["f1"] >= 0.9 and figures["exact_match"] >= 0.85 and figures["false_refusal_rate"] == 0.0
+    by_question = {r.question: r.short for r in report.results}
+    assert by_question["Name the countries that proposed amendments."] == "France, the UK, Denmark, and Slovenia"
+    assert by_question["What did Trump call Putin?"] == ""  # he called Zelensky a dictator, not Putin
+    assert by_question["What is the name of Trump's social media platform?"] != "Vladimir Putin"
+
+
 def test_the_html_report_renders_in_a_browser_with_its_plots(sample_report):
     out, _ = sample_report
     if not Path(CHROMIUM).exists():
