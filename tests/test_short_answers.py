@@ -603,6 +603,8 @@ def test_a_long_wh_phrase_asks_for_the_kind_of_its_last_noun():
      "opposition.", ""),  # another subject's deed
     ("How did Ukraine respond?", "Ukraine refused to withdraw its original resolution.",
      "refused to withdraw its original resolution"),
+    ("How did the US vote?", "U.S. Deputy Ambassador to the UN, Dorothy Shea, took the floor to argue for an "
+     "alternative proposal.", ""),  # the subject only names the US: the ambassador took the floor
 ])
 def test_how_did_x_do_it_without_the_verb_is_what_x_did(question, sentence, short):
     assert spans.short_answer(question, sentence) == short

@@ -28,7 +28,9 @@ class Deed:
     ``place`` ("where did the applause erupt": "the UNGA chamber"), or what the sentence calls a name
     (``identity``: "who is Dorothy Shea": "U.S. Deputy Ambassador to the UN")."""
 
-    want: str  # "object", "subject", "then", "doer" (the subject: "what erupted"), "manner", "place", "identity"
+    # "object", "subject", "then", "doer" (the subject: "what erupted"), "manner", "place", "identity", and
+    # "instead" (what the named subject did, when the sentence lacks the asked verb: "how did China vote")
+    want: str
     lemma: str  # the verb to find in the sentence ("sign", "argue", "refuse"); "" for "subject"
     prep: str = ""  # the preposition the answer follows ("for" in "argue for what")
     subject: frozenset[str] = frozenset()  # the terms of the question's subject ("china")
@@ -95,22 +97,24 @@ def deed_span(deed: Deed, doc) -> Span | None:
         return _identity(deed.names, doc)
     if deed.want == "manner" and deed.subject and not any(t.lemma_.lower() == deed.lemma for t in doc):
         # "How did China vote?" against "China chose abstention": the sentence tells what the subject did
-        return deed_span(dataclasses.replace(deed, want="subject", lemma=""), doc)
+        return deed_span(dataclasses.replace(deed, want="instead", lemma=""), doc)
     found: list[tuple[bool, Span]] = []
     for token in doc:
         if token.pos_ not in ("VERB", "AUX") or _negated(token):
             continue  # "the sauce isn't made in Texas" says where it is not made
         # the asked verb ("what did China do": any verb but "be", "have", "do") before its subject is read
-        wanted = token.lemma_ not in ("be", "have", "do") if deed.want == "subject" else \
+        wanted = token.lemma_ not in ("be", "have", "do") if deed.want in ("subject", "instead") else \
             token.lemma_.lower() == deed.lemma or {token.lemma_.lower(), deed.lemma} <= _NAMING
         if not wanted:
             continue
         subject, named = _subject_terms(token)
         if deed.names and named and not named & deed.names:
             continue  # another named actor's deed
-        if deed.want == "subject":
+        if deed.want in ("subject", "instead"):
             if not subject & deed.subject or token.dep_ == "xcomp":
                 continue  # a verb another completes is told with it: "refused to withdraw", not "withdraw"
+            if deed.want == "instead" and not _named_subject(token, deed.subject):
+                continue  # "U.S. Deputy Ambassador Dorothy Shea took the floor" is not what the US did
             rest = filler(token) or _completion(token)
             span = Span(token.i, rest.end, token.doc[token.i:rest.end].text) if rest is not None else None
         elif deed.want == "doer":  # "the applause (that) erupted", "was caused by frozen gas lines"
@@ -245,6 +249,11 @@ def _terms_of(words) -> tuple[frozenset[str], frozenset[str]]:
     nouns = [t for t in words if t.pos_ in ("PROPN", "NOUN")]
     return (frozenset(w for t in nouns for w in terms(t.text)),
             frozenset(w for t in nouns if t.pos_ == "PROPN" for w in terms(t.text)))
+
+
+def _named_subject(verb, named: frozenset[str]) -> bool:
+    """The verb's own subject is the named one itself ("China chose"), not a noun it modifies."""
+    return any(set(terms(c.text)) & named for c in verb.children if c.dep_ in ("nsubj", "nsubjpass"))
 
 
 def _subject_terms(verb) -> tuple[frozenset[str], frozenset[str]]:
