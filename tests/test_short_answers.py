@@ -700,3 +700,34 @@ def test_a_quotation_opened_in_the_answer_is_not_cut_at_its_opening_mark():
                 "negotiations were “going very well.”")
     assert spans.short_answer("What did Trump claim about the negotiations?", sentence) == \
         "the negotiations were going very well"
+
+
+@pytest.mark.parametrize("typed,read", [
+    ("WHO VETOED THE AMENDMENTS?", "Who vetoed the amendments?"),  # capitals: every word would be an acronym
+    ("According to the article, how did China vote?", "How did China vote?"),
+    ("In this story, who vetoed the amendments?", "Who vetoed the amendments?"),
+    ("Who vetoed the UN amendments?", "Who vetoed the UN amendments?"),  # an acronym in a normal question stays
+])
+def test_a_question_is_read_without_capitals_or_a_preamble(typed, read):
+    assert spans.as_question(typed) == read
+
+
+def test_a_question_in_capitals_is_answered_like_the_same_question_in_sentence_case():
+    passage = Passage(id="p1", article_id="a1", title="UN vote", date="", url="", path="", source="",
+                      text="While France, the UK, Denmark, and Slovenia proposed amendments aligning the resolution "
+                           "with the original stance, Russia’s veto blocked these efforts.", score=0.5, first=True,
+                      last=True)
+    model = MiniLMEmbedding(compute="fp32")
+    shouted = extractive.answer("WHO VETOED THE AMENDMENTS?", [passage], model)
+    plain = extractive.answer("Who vetoed the amendments?", [passage], model)
+    assert shouted.picks and shouted.picks[0].short == plain.picks[0].short == "Russia"
+
+
+@pytest.mark.parametrize("question,short", [
+    ("How many countries voted no?", "18 countries"),  # not the 93 "in favor"
+    ("How many countries voted yes?", "93"),
+])
+def test_voting_yes_or_no_is_a_side_of_the_vote(question, short):
+    sentence = ("The resolution, which secured 93 votes in favor out of 193 UN member states, faced opposition "
+                "from only 18 countries, including the U.S.")
+    assert spans.short_answer(question, sentence) == short

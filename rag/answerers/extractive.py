@@ -240,6 +240,7 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     """The sentences to quote, best first (none when the passages do not answer the question); the
     question's time words are read against ``as_of`` (None: today)."""
     as_of = as_of or dt.date.today()
+    question = spans.as_question(question)  # "WHO VETOED ...?", "According to the article, ..." as read
     weights = question_weights(question, earlier, as_of)
     named = specific_terms(question, as_of)
     # Each sentence's terms, and the same with the question's country names its adjectives stand for

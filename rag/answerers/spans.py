@@ -95,6 +95,7 @@ _SIDES = (frozenset({"against", "oppose", "opposition", "opponent", "reject", "r
           frozenset({"favor", "favour", "support", "supporter", "approve", "approval"}),
           frozenset({"abstain", "abstention"}))
 SIDE_REACH = 3
+_VOTED_YES_NO = re.compile(r"\bvot(?:e|ed|es|ing)\s+(no|yes)\b", re.IGNORECASE)
 PREDICATE_WEIGHT = 3  # the question's first word after its wh-phrase (its verb, mostly) counts this much more
 
 
@@ -667,8 +668,22 @@ _TELL_ME = re.compile(r"^\s*(?:please\s+)?(?:(?:can|could) you\s+)?(?:tell me|sa
                       r"how)\b)", re.IGNORECASE)
 
 
+# "According to the article, how did China vote?": the question is what follows.
+_ABOUT_THE_TEXT = re.compile(r"^\s*(?:according to|in|from)\s+(?:the|this)\s+(?:article|text|story|piece|report|post)s?"
+                             r"\s*,\s*(?=\w)", re.IGNORECASE)
+
+
 def as_question(text: str) -> str:
-    """A request ("Name the ...", "List the ...", "Tell me who ...") as the question it asks."""
+    """The question as read: in sentence case when it is typed in capitals (every word would look like an
+    acronym: "WHO VETOED THE AMENDMENTS?"), without a leading "According to the article,", and a request
+    ("Name the ...", "List the ...", "Tell me who ...") as the question it asks."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) > 8 and sum(c.isupper() for c in letters) > 0.8 * len(letters):
+        text = text.strip().lower()
+        text = text[:1].upper() + text[1:]
+    if (about := _ABOUT_THE_TEXT.match(text)) is not None:
+        text = text[about.end():]
+        text = text[:1].upper() + text[1:]
     if (request := _NAME_THEM.match(text)) is not None:
         return f"Which {text[request.end():].rstrip(' .!')}?"
     if (request := _TELL_ME.match(text)) is not None:
@@ -820,6 +835,8 @@ def _nearest(question: Reading, doc, found: list[Span]) -> str:
                    for term, at in places.items())
 
     asked_sides = [side for side in _SIDES if any(t.lemma_.lower() in side for t in question.doc)]
+    if not asked_sides and (said := _VOTED_YES_NO.search(question.text)) is not None:  # "voted no": against
+        asked_sides = [_SIDES[0] if said.group(1).lower() == "no" else _SIDES[1]]
     other = frozenset().union(*(side for side in _SIDES if side not in asked_sides)) if len(asked_sides) == 1 \
         else frozenset()
 
