@@ -666,9 +666,9 @@ def test_the_name_of_a_listed_kind_asks_for_that_kind():
     """"the name of Trump's platform" asks for a platform (an organisation or a product), never a person."""
     sentence = ("On his Truth Social platform, Trump boasted about “serious discussions” with Putin aimed at ending "
                 "the Ukraine war.")
-    assert spans.asked_for("What is the name of Trump's social media platform?").labels == spans.ORGS | {"PRODUCT"}
+    assert spans.read("What is the name of Trump's social media platform?").asked.labels == spans.ORGS | {"PRODUCT"}
     assert spans.short_answer("What is the name of Trump's social media platform?", sentence) != "Putin"
-    assert spans.asked_for("What's the name of the mission?").labels == spans.NAMES  # not a listed kind
+    assert spans.read("What's the name of the mission?").asked.labels == spans.NAMES  # not a listed kind
 
 
 def test_a_question_final_verb_is_not_the_wh_phrase_noun():

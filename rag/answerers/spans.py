@@ -113,8 +113,10 @@ class Asked:
     words: frozenset[str] = frozenset()  # a which/what phrase's own terms: "Yellowstone National Park" may hold them
     at: int = 0  # where the asking wh-word starts in the question (a relative "who" before it does not ask)
     deed: bool = False  # "what did China do", "what did Ukraine refuse to withdraw": what the verb takes (``Deed``)
+    noun: str = ""  # the listed noun the wh-phrase ends on ("nation" in "which island nation"), when there is one
 
 
+_NAME_OF = re.compile(r"\bthe name of\b", re.IGNORECASE)
 _BLANK = re.compile(r"(\b(?:what|who|whom|which(?:\s+[\w’'-]+){1,2})\s*\?|:)\s*$", re.IGNORECASE)
 # "How did/does/has X <verb>?" opening the asking sentence (not "how many", "how long": those are counts).
 _HOW_DID = re.compile(r"(?:^|[.!?]\s+)(how)\s+(?:did|does|do|has|have|had|will|would)\b", re.IGNORECASE)
@@ -207,17 +209,13 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
         return Asked(PLACES, within=True)
     if word == "when":
         return Asked(DATES)
-    if (name_of := re.search(r"\bthe name of\b", question, re.IGNORECASE)) is not None:
-        # "the name of Trump's social media platform": a platform's name, when the noun is a listed kind
-        named = list(itertools.takewhile(lambda w: w not in _AUXILIARY and w not in _PREPOSITIONS,
-                                         re.findall(r"[\w’'-]+", question[name_of.end():].lower())[:6]))
-        listed = [_listed(w) for w in named if _listed(w)]
-        return Asked(_HEADS[listed[-1]]) if listed else Asked(NAMES)
+    if _NAME_OF.search(question):
+        return Asked(NAMES)  # of the kind its noun lists, if it does: ``read`` retypes it from the parse
     if after and after[0] in _COPULAS:  # "what is the release date of ...": the noun before "of"
         named = list(itertools.takewhile(lambda w: w not in _PREPOSITIONS, after[1:]))
-        heads = [_HEADS[w] for w in named if w in _HEADS]
+        heads = [w for w in named if w in _HEADS]
         # else "what was he caught saying": the phrase of that verb (``deed_of``; "what is X" has none)
-        return Asked(heads[-1]) if heads else Asked(frozenset(), phrase=True, deed=True)
+        return Asked(_HEADS[heads[-1]], noun=heads[-1]) if heads else Asked(frozenset(), phrase=True, deed=True)
     if after and after[0] in _AUXILIARY:  # "what did China do", "what did the images show" (not the TV kind)
         return Asked(frozenset(), phrase=True, deed=True)
     if not after:
@@ -227,14 +225,15 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
     for at, noun in enumerate(phrase):
         owner = re.sub(r"['’]s$", "", noun)
         if owner != noun:  # "which country's prime minister": the country is asked for, not the minister
-            return Asked(_HEADS[owner], count=count) if owner in _HEADS else Asked(NAMES, count=count, phrase=True)
+            return Asked(_HEADS[owner], count=count, noun=owner) if owner in _HEADS \
+                else Asked(NAMES, count=count, phrase=True)
         if noun != _singular(noun) and _singular(noun) in _HEADS:
             count = max(count, 2)  # "which countries": perhaps several
         if noun in ("percentage", "percent", "proportion", "share"):
             return Asked(frozenset({"PERCENT"}))
         if _listed(noun):
             head = _listed([*itertools.takewhile(_listed, phrase[at:])][-1])  # "island nation": its last noun
-            return Asked(_HEADS[head], count=count, unit="year" if head == "year" else "")
+            return Asked(_HEADS[head], count=count, unit="year" if head == "year" else "", noun=head)
     return Asked(NAMES, count=count, phrase=True)  # "which feature": a name, or a phrase where the gap is
 
 
@@ -655,9 +654,7 @@ class Reading:
     deed: Deed | None = None  # for "what did X do": what the verb takes (see ``deed_of``)
 
 
-# the wh-phrase ends on the noun: "which country", "what island nation", "which two countries"
-_COUNTRY_ASKED = re.compile(r"(?:which|what)\s+(?:[\w’'-]+\s+){0,2}?(?:country|countries|nation|nations)\b",
-                            re.IGNORECASE)
+_COUNTRY_NOUNS = frozenset({"country", "countries", "nation", "nations"})
 _HAPPEN = frozenset({"happen", "occur"})
 
 
@@ -707,10 +704,12 @@ def read(question: str) -> Reading | None:
     if asked.deed and deed is None:
         return None  # "what is the threat": nothing to follow, so no sentence need be parsed
     head = head_noun(doc, asked.at)
-    if asked.phrase and not (asked.deed or asked.blank) and (listed := _listed(head)):
-        # a long wh-phrase ("which Nobel Peace Prize-winning former world leader") ends on its kind's noun
-        # past the words _kind reads
-        asked = dataclasses.replace(asked, labels=_HEADS[listed], phrase=False)
+    # A long wh-phrase ("which Nobel Peace Prize-winning former world leader") ends on its kind's noun past
+    # the words _kind reads; "the name of Trump's social media platform" asks for a platform's name.
+    typed_by_head = (asked.phrase and not (asked.deed or asked.blank)) or \
+        (asked.labels == NAMES and not asked.phrase and _NAME_OF.search(question) is not None)
+    if typed_by_head and (listed := _listed(head)):
+        asked = dataclasses.replace(asked, labels=_HEADS[listed], phrase=False, noun=listed)
     predicate = next((t for t in terms(asked.rest) if t not in _asked_nouns()), "")
     return Reading(question, asked, doc, frozenset(terms(question)), role(doc, asked.at), predicate,
                    head=head,
@@ -745,7 +744,7 @@ def answer_in(question: Reading, doc) -> str:
 
 def asks_country(question: Reading) -> bool:
     """The question asks for a country ("which country", "what island nation"), not any place."""
-    return question.asked.labels == {"GPE"} and bool(_COUNTRY_ASKED.match(question.text, question.asked.at))
+    return question.asked.noun in _COUNTRY_NOUNS
 
 
 def _answer_in(question: Reading, doc) -> str:
