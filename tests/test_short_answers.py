@@ -240,6 +240,32 @@ def test_the_gap_is_filled_by_the_phrase_after_the_questions_own_words(question,
 
 
 @pytest.mark.parametrize("question,sentence,short", [
+    ("The champion ended her season by competing in which event?",
+     "The champion, competing in what may be her last event, won the Dubai Open on Saturday.", "the Dubai Open"),
+    ("The singer is expected to perform at which venue?",
+     "The singer is expected to perform at whatever venue the promoters choose.", ""),
+])
+def test_a_clause_that_points_at_the_answer_with_a_wh_word_is_not_the_answer(question, sentence, short):
+    """"competing in [what may be her last event]" describes the answer; the gap takes a name of the kind
+    asked for instead, or nothing."""
+    assert spans.short_answer(question, sentence) == short
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("The carmaker is expected to unveil a new generation of which popular vehicle early next month?",
+     "Analysts expect orders to open on Sept. 9 for the new Model Y.", ""),  # a vehicle, not a month's day
+    ("Which head of state announced his resignation this week?",
+     "Prime Minister Mark Rutte of the Netherlands announced his resignation on Friday.",
+     "Mark Rutte"),  # a head, not a state
+    ("Which “Deep Space Nine” character did she portray in the 1990s TV series?",
+     "The actress, best known for her portrayal of Major Kira Nerys in the series, died at 80 in Los Angeles.",
+     "Kira Nerys"),  # a character is named as a person is (an unlisted noun: no person answered)
+])
+def test_a_listed_noun_past_the_wh_phrase_does_not_say_what_is_asked(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short
+
+
+@pytest.mark.parametrize("question,sentence,short", [
     ("Which two countries did NATO invite to join?", "NATO formally invited Finland and Sweden to join the alliance.",
      "Finland and Sweden"),
     ("How many viewers did the premiere draw?", "The premiere drew nearly 10 million viewers on Sunday.",

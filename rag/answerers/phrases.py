@@ -26,6 +26,7 @@ MAX_FILLER = 10  # tokens: a gap holds a phrase, not the rest of the sentence
 
 # Prepositions that complete the noun right before them: "a list of deals", "any reference to its aggression".
 _COMPLETING = frozenset({"of", "to", "on", "against"})
+_FREE_RELATIVE = frozenset({"what", "whatever", "which", "who", "whom", "whoever", "how", "why"})
 
 
 def title_phrase(noun) -> Span:
@@ -60,6 +61,8 @@ def filler(token) -> Span | None:
         return None
     head = heads[0]
     start, end = token.i + 1, head.right_edge.i + 1
+    if doc[start].lower_ in _FREE_RELATIVE:
+        return None  # "playing in what is likely the final tournament": it points at the answer, it is not one
     if head.pos_ in ("NOUN", "PROPN", "NUM"):  # the noun phrase, with an "of" that completes it, not its setting
         of = [c for c in head.children if c.i > head.i and c.dep_ == "prep" and c.lower_ in _COMPLETING
               and all(t.is_punct for t in doc[head.i + 1:c.i])]  # right after it: 'a “long list” of deals'

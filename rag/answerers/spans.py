@@ -61,7 +61,7 @@ _HEADS = {
                     "minister candidate athlete rapper musician celebrity member official executive ceo "
                     "founder author billionaire designer king queen prince princess judge senator governor "
                     "lawmaker director host comedian footballer golfer champion driver chancellor mayor "
-                    "journalist artist", PEOPLE),
+                    "journalist artist character", PEOPLE),  # a character is named as a person is
     **_each("movie film show series song album book novel game play musical",
                     frozenset({"WORK_OF_ART", "PRODUCT", "EVENT"})),
     **_each("law bill act legislation measure treaty", frozenset({"LAW"})),
@@ -708,6 +708,11 @@ def read(question: str) -> Reading | None:
     # the words _kind reads; "the name of Trump's social media platform" asks for a platform's name.
     typed_by_head = (asked.phrase and not (asked.deed or asked.blank)) or \
         (asked.labels == NAMES and not asked.phrase and _NAME_OF.search(question) is not None)
+    if asked.noun and head and head != asked.noun and not set(terms(asked.noun)) <= asked.words:
+        # _kind's listed noun lies past the wh-phrase: "which popular product early next month" asks for a
+        # product, not a month (a product is no listed kind: any name, or a phrase)
+        asked = dataclasses.replace(asked, labels=NAMES, phrase=True, noun="", unit="")
+        typed_by_head = True
     if typed_by_head and (listed := _listed(head)):
         asked = dataclasses.replace(asked, labels=_HEADS[listed], phrase=False, noun=listed)
     predicate = next((t for t in terms(asked.rest) if t not in _asked_nouns()), "")
