@@ -747,6 +747,12 @@ def answer_in(question: Reading, doc) -> str:
     return "" if _A_DATE.fullmatch(found) and not question.asked.labels & DATES else found
 
 
+def typed(question: Reading) -> bool:
+    """The question asks for a kind of thing an entity type names (a person, a date, a count, a country),
+    not for any phrase or for what someone did."""
+    return bool(question.asked.labels) and not (question.asked.phrase or question.asked.deed)
+
+
 def asks_country(question: Reading) -> bool:
     """The question asks for a country ("which country", "what island nation"), not any place."""
     return question.asked.noun in _COUNTRY_NOUNS

@@ -78,6 +78,9 @@ def test_the_questions_this_project_asked_of_the_sample_article_meet_their_thres
     assert by_question["Name the countries that proposed amendments."] == "France, the UK, Denmark, and Slovenia"
     assert by_question["What did Trump call Putin?"] == ""  # he called Zelensky a dictator, not Putin
     assert by_question["What is the name of Trump's social media platform?"] != "Vladimir Putin"
+    refused = {r.question: r.refused for r in report.results}
+    assert refused["When did the vote take place?"]  # barely answered, and no date in what it would quote
+    assert sum(r.refused for r in report.results if not r.answerable) >= 4  # of its 8 unanswerable questions
 
 
 def test_the_html_report_renders_in_a_browser_with_its_plots(sample_report):
