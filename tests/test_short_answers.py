@@ -181,6 +181,10 @@ def test_where_takes_the_place_the_sentence_gives_the_questions_verb(question, s
     ("What is the name of Trump's diplomacy?", "The vote paints a picture of Trump’s “America First” diplomacy at the "
      "UN.", "America First"),  # a quoted name the recogniser leaves untyped, not the organisation beside it
     ("What is the name of the new podcast?", "The new podcast, “the best of times”, starts on Monday.", ""),  # no name
+    ("What podcast reopened the case?", "The case became the subject of the hit podcast “Serial,” and on Monday a "
+     "judge vacated the conviction.", "Serial"),  # a podcast, a documentary, a painting, a poem: works
+    ("Which documentary won the award?", "The jury gave the award to “Fire of Love,” a film about two volcanologists.",
+     "Fire of Love"),
 ])
 def test_a_quoted_title_case_phrase_is_a_name(question, sentence, short):
     assert spans.short_answer(question, sentence) == short

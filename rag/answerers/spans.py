@@ -62,7 +62,7 @@ _HEADS = {
                     "founder author billionaire designer king queen prince princess judge senator governor "
                     "lawmaker director host comedian footballer golfer champion driver chancellor mayor "
                     "journalist artist character", PEOPLE),  # a character is named as a person is
-    **_each("movie film show series song album book novel game play musical",
+    **_each("movie film show series song album book novel game play musical podcast documentary painting poem",
                     frozenset({"WORK_OF_ART", "PRODUCT", "EVENT"})),
     **_each("law bill act legislation measure treaty", frozenset({"LAW"})),
     **_each("year month day date", DATES),
