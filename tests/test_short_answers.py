@@ -761,3 +761,33 @@ def test_voting_yes_or_no_is_a_side_of_the_vote(question, short):
     sentence = ("The resolution, which secured 93 votes in favor out of 193 UN member states, faced opposition "
                 "from only 18 countries, including the U.S.")
     assert spans.short_answer(question, sentence) == short
+
+
+@pytest.mark.parametrize("query,read", [
+    ("Super Bowl 2021 location", "What is the location of Super Bowl 2021?"),
+    ("UN vote date", "What is the date of UN vote?"),
+    ("price of the new iPhone", "What is the price of the new iPhone?"),
+    ("number of countries in favor", "How many countries in favor?"),
+    ("Trump visited the city", "Trump visited the city"),  # a statement, not a search-box query
+    ("vote details", "vote details"),  # "details" asks for no kind of thing
+    ("the date", "the date"),  # a follow-up's words: nothing to ask the date of
+])
+def test_a_search_box_query_is_read_as_the_question_it_stands_for(query, read):
+    assert spans.as_question(query) == read
+
+
+def test_a_search_box_query_gets_a_short_answer_of_the_kind_its_noun_names():
+    sentence = "Super Bowl LV was played on Feb. 7, 2021 at Raymond James Stadium in Tampa, Florida."
+    assert spans.short_answer("Super Bowl 2021 location", sentence) == "Raymond James Stadium"  # a place
+    sentence = "Apple said the iPhone 14 would be released on Sept. 16 in the United States."
+    assert spans.short_answer("iPhone 14 release date", sentence) == "Sept. 16"  # a date, not the country
+
+
+@pytest.mark.parametrize("question,short", [
+    ("How many countries were in favor?", "93"),  # not the whole the 93 are out of
+    ("How many UN member states are there?", "193"),  # unless the question counts that whole
+])
+def test_the_whole_a_count_is_out_of_is_not_the_count(question, short):
+    sentence = ("The resolution, which secured 93 votes in favor out of 193 UN member states, faced opposition "
+                "from only 18 countries, including the U.S.")
+    assert spans.short_answer(question, sentence) == short

@@ -477,6 +477,9 @@ def candidates(question: Reading, doc) -> list[Span]:
             continue  # "how old is he": a count is a number, not "Tuesday"
         if asked.unit == "year" and not _YEAR.search(doc[start:ent.end].text):
             continue  # "what year did it debut": 1995, not "some 27 years"
+        if ent.label_ in NUMBERS and start >= 2 and doc[start - 2].lower_ == "out" and doc[start - 1].lower_ == "of" \
+                and not any(w in named for t in doc[ent.end:ent.end + 3] for w in terms(t.text)):
+            continue  # "93 votes in favor out of 193 member states": the whole, unless the question counts those
         if asked.labels == DATES and _LENGTH_OF_TIME.match(doc[start:ent.end].text):
             continue  # "when did she ascend to the throne": not "63 years" (spaCy's DATE holds lengths too)
         text = _shown(doc, start, ent.end)
@@ -685,7 +688,30 @@ def as_question(text: str) -> str:
         return f"Which {text[request.end():].rstrip(' .!')}?"
     if (request := _TELL_ME.match(text)) is not None:
         return f"{text[request.end():].rstrip(' .!?')}?"
-    return text
+    return _keywords_as_question(text)
+
+
+_ANY_WH = re.compile(r"\b(who|whom|whose|what|which|when|where|how|why)\b", re.IGNORECASE)
+MAX_KEYWORDS = 8  # words: a search-box query ("Super Bowl 2021 location"), not a sentence
+
+
+@lru_cache(maxsize=256)  # the answerer and the span reader both read the question
+def _keywords_as_question(text: str) -> str:
+    """A search-box query whose head is a noun that says what is asked for ("Super Bowl 2021 location",
+    "UN vote date", "price of the new iPhone") as the question it stands for ("What is the location of
+    Super Bowl 2021?"); anything else as it is. Only such short queries without a wh-word are parsed."""
+    words = text.split()
+    if not words or len(words) > MAX_KEYWORDS or _ANY_WH.search(text) or text.rstrip()[-1:] in "?:":
+        return text
+    doc = parse([text.strip().rstrip(".!")])[0]
+    root = doc[:].root
+    if root.pos_ != "NOUN" or not _listed(root.lower_):
+        return text  # "Trump visited the city": a statement; "vote details": no kind asked for
+    if root.i == len(doc) - 1 and any(t.pos_ in ("PROPN", "NOUN", "NUM") for t in doc[:root.i]):
+        return f"What is the {root.text} of {doc[:root.i].text}?"
+    if root.i == 0 and root.lower_ == "number" and len(doc) > 2 and doc[1].lower_ == "of":
+        return f"How many {doc[2:].text}?"  # "number of countries in favor"
+    return f"What is the {doc.text}?" if root.i == 0 else text
 
 
 def read(question: str) -> Reading | None:
