@@ -308,9 +308,8 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
                  + typed + agreed)
         scored.append((score, number, sentence, words, short))
     confidence = round(max(s.confidence() for s in judged), 4)
-    if confidence < SHORT_THRESHOLD and reading is not None and spans.typed(reading) and not any(shorts):
-        return Verdict([], confidence, judged)  # barely answered, and nothing of the asked kind in it
-    if not scored:
+    unlike = reading is not None and spans.typed(reading) and not any(shorts)  # nothing of the asked kind
+    if not scored or (unlike and confidence < SHORT_THRESHOLD):
         return Verdict([], confidence, judged)
     scored.sort(key=lambda s: s[0], reverse=True)
     # A follow-up ("And China?") is answered by a sentence with its own words when one exists, not by
