@@ -521,6 +521,40 @@ def test_a_sentence_dated_to_another_year_does_not_answer_the_asked_year():
     assert since.picks and "Gurnah" in since.picks[0].short
 
 
+def test_a_passage_of_another_time_does_not_answer_the_asked_year():
+    """A search result of July 2022 tells of "the final on Saturday", its sentence naming no year: it is
+    not the 2018 final, whose winner the question asks for; the article of 2018 answers. A passage that
+    names the asked year, or was published that year or the next, may tell of it."""
+    def passage(pid: str, text: str, date: str = "") -> Passage:
+        return Passage(pid, pid, "Wimbledon", date, "", "", "", text, 0.7)
+
+    later = passage("a", "Jul 9, 2022 ... Elena Rybakina won the women's singles final at Wimbledon on Saturday, "
+                    "the first Kazakh champion since 2018.")
+    model = MiniLMEmbedding(compute="fp32")
+    question = "Who won the women's singles final at Wimbledon in 2018?"
+    assert extractive.answer(question, [later], model).picks == []
+    assert extractive.answer("Who won the women's singles final at Wimbledon?", [later], model).picks
+    then = passage("b", "Angelique Kerber won the women's singles final at Wimbledon on Saturday.", "2018-07-14")
+    verdict = extractive.answer(question, [later, then], model)
+    assert [p.passage for p in verdict.picks] == [2] and verdict.picks[0].short == "Angelique Kerber"
+    undated = passage("c", "Angelique Kerber won the women's singles final at Wimbledon on Saturday.")
+    assert extractive.answer(question, [undated], model).picks == []  # nothing says it was 2018's
+
+
+@pytest.mark.parametrize("text,date,other", [
+    ("Kerber won the final on Saturday.", "2018-07-14", False),  # published in the asked year
+    ("Kerber, the 2018 champion, returned on Monday.", "2022-06-27", False),  # it names the year
+    ("Looking back at last year's final, Kerber won.", "2019-01-10", False),  # the year after may look back
+    ("Rybakina won the final on Saturday.", "2022-07-09", True),
+    ("Jul 9, 2022 ... Rybakina won, the first since 2018.", "", True),  # "since 2018" only bounds a span
+    ("Rybakina won the final on Saturday.", "", True),  # nothing says when
+])
+def test_a_passage_is_of_the_asked_year_by_its_date_or_its_words(text, date, other):
+    passage = Passage("a", "a", "Wimbledon", date, "", "", "", text, 0.7)
+    assert extractive.of_other_years(passage, {"2018"}) is other
+    assert extractive.of_other_years(passage, set()) is False  # a question with no year asks no time
+
+
 @pytest.mark.parametrize("sentence,elsewhere", [
     ("The 2021 Nobel Prize in Literature went to Abdulrazak Gurnah.", True),  # the asked event's words
     ("Oct 11, 2021 ... Abdulrazak Gurnah is awarded the Nobel Prize in Literature.", True),  # a full date

@@ -181,6 +181,19 @@ def event_years(question: str) -> set[str]:
     return set(dates.YEAR.findall(question)) - spans
 
 
+def of_other_years(passage: Passage, years: set[str]) -> bool:
+    """The passage is not about the question's years: it names none of them (but as the end of a span:
+    "since 2018"), and is dated in none of them nor the year after (an article of January 2019 may tell
+    of 2018). "Who won Wimbledon in 2018?" is not answered by a search result "Jul 9, 2022 ... Rybakina
+    won the final on Saturday ... her first since 2018", nor by an undated one that names no year: neither
+    says that its winner is 2018's. (``dated_elsewhere`` keeps a sentence that names no year; this asks
+    it of the passage.)"""
+    if not years or years & event_years(passage.text):
+        return False
+    published = passage.date[:4]
+    return not published or (published not in years and str(int(published) - 1) not in years)
+
+
 def _is_word(token: str) -> bool:
     return token[:1].isalnum()  # "Women's" is a word; a comma ends the clause a year dates
 
@@ -293,7 +306,8 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
                           cosine=round(float(sem), 4), passage=passages[number - 1].score,
                           specific=round(len(named & held[number]) / len(named), 4) if named else 1.0)
         judged.append(signals)
-        if signals.confidence() >= THRESHOLD and not dated_elsewhere(sentence, years, asked_terms):
+        if signals.confidence() >= THRESHOLD and not dated_elsewhere(sentence, years, asked_terms) \
+                and not of_other_years(passages[number - 1], years):
             passing.append((number, sentence, extended, float(sem)))
     # Only the sentences that answer are parsed for their span (spaCy costs a few ms a sentence).
     reading = spans.read(question) if passing else None
