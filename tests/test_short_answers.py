@@ -521,6 +521,26 @@ def test_a_sentence_dated_to_another_year_does_not_answer_the_asked_year():
     assert since.picks and "Gurnah" in since.picks[0].short
 
 
+@pytest.mark.parametrize("answering,short", [
+    ("Amid the drought in the region, the US federal government is implementing new mandatory water cuts.",
+     "Southwest"),  # "the region": the asked noun, told of before
+    ("Amid the drought there, it faces new mandatory water cuts from the US federal government.", "Southwest"),
+    ("Amid the drought, the US federal government is implementing new mandatory water cuts.", ""),  # no reference
+])
+def test_a_sentence_that_refers_back_is_answered_by_the_one_before(answering, short):
+    """The sentence that answers best may speak of the asked thing as "the region" or "it", named in the
+    sentence before: both are quoted, in their order, and the name is the short answer. A sentence that
+    refers to nothing told before takes no name from its neighbour."""
+    before = "An extraordinary drought in the Southwest is drying up the Colorado River and draining Lake Mead."
+    passage = Passage("a", "a", "Drought", "2022-08-16", "", "", "", f"{before} {answering}", 0.7)
+    question = "Which region of the US faces new mandatory water cuts from the federal government?"
+    verdict = extractive.answer(question, [passage], MiniLMEmbedding(compute="fp32"))
+    assert verdict.confidence >= extractive.SHORT_THRESHOLD
+    assert [p.short for p in verdict.picks if p.short] == ([short] if short else [])
+    quoted = [p.sentence for p in verdict.picks]
+    assert quoted == ([before, answering] if short else [answering])
+
+
 def test_a_passage_of_another_time_does_not_answer_the_asked_year():
     """A search result of July 2022 tells of "the final on Saturday", its sentence naming no year: it is
     not the 2018 final, whose winner the question asks for; the article of 2018 answers. A passage that

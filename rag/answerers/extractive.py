@@ -311,16 +311,16 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
             passing.append((number, sentence, extended, float(sem)))
     # Only the sentences that answer are parsed for their span (spaCy costs a few ms a sentence).
     reading = spans.read(question) if passing else None
-    shorts = [spans.answer_in(reading, doc) for doc in spans.parse([p[1] for p in passing])] if reading \
-        else [""] * len(passing)
+    docs = spans.parse([p[1] for p in passing]) if reading else [None] * len(passing)
+    shorts = [spans.answer_in(reading, doc) if reading else "" for doc in docs]
     said_by = _agreement(shorts, [passages[p[0] - 1].article_id for p in passing])
     scored = []
-    for (number, sentence, words, sem), short, sources in zip(passing, shorts, said_by, strict=True):
+    for (number, sentence, words, sem), doc, short, sources in zip(passing, docs, shorts, said_by, strict=True):
         typed = SPAN_BONUS if short else 0.0  # it names a thing of the asked kind
         agreed = AGREEMENT_BONUS * max(0, sources - 1)  # other articles give the same answer
         score = (0.45 * sem + 0.45 * lexical(words) + 0.1 * passages[number - 1].score + form(sentence, words)
                  + typed + agreed)
-        scored.append((score, number, sentence, words, short))
+        scored.append((score, number, sentence, words, short, doc))
     confidence = round(max(s.confidence() for s in judged), 4)
     unlike = reading is not None and spans.typed(reading) and not any(shorts)  # nothing of the asked kind
     if not scored or (unlike and confidence < SHORT_THRESHOLD):
@@ -331,14 +331,39 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
     best = next((s for s in scored if s[3] & own), scored[0])
     picks = [Pick(best[1], best[2], round(best[0], 4), spans.in_full(best[4], passages[best[1] - 1].text))]
     covered = best[3] & weights.keys()
-    for score, number, sentence, words, short in (s for s in scored if s is not best):
+    for score, number, sentence, words, short, _ in (s for s in scored if s is not best):
         if score >= SECOND_WITHIN * best[0] and (words & own) - covered:
             picks.append(Pick(number, sentence, round(score, 4), spans.in_full(short, passages[number - 1].text)))
             break
+    if not best[4] and reading is not None and confidence >= SHORT_THRESHOLD and spans.refers_back(reading, best[5]):
+        beside = _told_beside(reading, passages[best[1] - 1], best[2])
+        if beside is not None:  # quoted with the sentence that names what it speaks of, and in their order
+            sentence, short, before = beside
+            named = Pick(best[1], sentence, picks[0].score, spans.in_full(short, passages[best[1] - 1].text))
+            picks = [named, picks[0]] if before else [picks[0], named]
     if confidence < SHORT_THRESHOLD:  # barely answered: the quote, but no answer in bold
         picks = [dataclasses.replace(p, short="") for p in picks]
     return Verdict(picks, confidence, judged)
 
+
+
+def _told_beside(reading: spans.Reading, passage: Passage, sentence: str) -> tuple[str, str, bool] | None:
+    """The sentence of ``passage`` next to ``sentence`` that holds a span of the asked kind, the span, and
+    whether it comes first: the one before, else the one after. An answering sentence that refers back
+    ("he remains the Nobel Peace Prize winner", "... the region") names its subject in a neighbour ("...
+    Gorbachev died at 91", "An extraordinary drought in the West ..."); coreference resolution would
+    say which, and no well-kept offline model for it ships with its weights on PyPI, so the
+    neighbours are read in turn."""
+    around = whole_sentences(passage)
+    if sentence not in around:
+        return None
+    at = around.index(sentence)
+    for other in (at - 1, at + 1):
+        if 0 <= other < len(around) and len(around[other].split()) >= MIN_WORDS and not _asks(around[other]):
+            short = spans.answer_in(reading, spans.parse([around[other]])[0])
+            if short:
+                return around[other], short, other < at
+    return None
 
 
 def _agreement(shorts: list[str], sources: list[str]) -> list[int]:

@@ -773,6 +773,17 @@ def answer_in(question: Reading, doc) -> str:
     return "" if _A_DATE.fullmatch(found) and not question.asked.labels & DATES else found
 
 
+_REFERRING = frozenset({"he", "she", "it", "they", "him", "her", "them", "his", "its", "their"})
+_DEFINITE = frozenset({"the", "this", "that", "these", "those"})
+
+
+def refers_back(question: Reading, doc) -> bool:
+    """The sentence speaks of something told before it: with a third-person pronoun ("he remains the Nobel
+    Peace Prize winner"), or with the asked noun made definite ("the region" for "which region")."""
+    return any(t.lower_ in _REFERRING or (t.lemma_.lower() == question.head and question.head
+                                         and any(c.lower_ in _DEFINITE for c in t.children)) for t in doc)
+
+
 def typed(question: Reading) -> bool:
     """The question asks for a kind of thing an entity type names (a person, a date, a count, a country),
     not for any phrase or for what someone did."""
