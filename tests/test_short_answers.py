@@ -541,6 +541,18 @@ def test_a_sentence_that_refers_back_is_answered_by_the_one_before(answering, sh
     assert quoted == ([before, answering] if short else [answering])
 
 
+@pytest.mark.parametrize("question,sentence,short", [
+    ("Dozens of people were unaccounted for early Thursday after severe flooding in which state?", "Officials in "
+     "southwestern Virginia say dozens of people are unaccounted for and likely over 100 homes were damaged after "
+     "heavy rains caused devastating flooding in Buchanan County.", "Virginia"),  # the county lies nearer
+    ("In which state was the winning lottery ticket purchased?", "Lottery tickets are sold in 45 states, "
+     "Washington, DC, and the US Virgin Islands.", ""),  # a district, not a state
+    ("Which Indian state was hit by floods?", "Floods hit Kerala on Monday, officials in New Delhi said.", "Kerala"),
+])
+def test_which_state_is_answered_by_a_state(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short
+
+
 def test_a_passage_of_another_time_does_not_answer_the_asked_year():
     """A search result of July 2022 tells of "the final on Saturday", its sentence naming no year: it is
     not the 2018 final, whose winner the question asks for; the article of 2018 answers. A passage that

@@ -1,9 +1,11 @@
-"""Country names as news writes them, to tell "which country" answers from cities and regions.
+"""Country and state names as news writes them, to tell "which country" and "which state" answers from
+cities and regions.
 
 spaCy types a country, a city and a county alike (GPE), so "Which country cracked down ...?" was answered
 "Riyadh" and "Which state ...?" "Buchanan County". The names are CLDR's English territory names, read from
 babel (CLDR's own Python package), plus the other forms news uses that CLDR keeps
-as alternates babel does not expose ("Britain", "the U.S.", "Ivory Coast").
+as alternates babel does not expose ("Britain", "the U.S.", "Ivory Coast"). A federation's states are
+ISO 3166-2's, from pycountry (its English names: Germany's Länder are there as "Bayern", not "Bavaria").
 """
 
 from __future__ import annotations
@@ -43,7 +45,25 @@ def _names() -> frozenset[str]:
     return frozenset(_key(n) for n in names)
 
 
+def _parts(text: str) -> list[str]:
+    return [p for p in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", text) if p.strip()]
+
+
 def is_country(text: str) -> bool:
     """The text names a country, or several ("Russia and China")."""
-    parts = [p for p in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", text) if p.strip()]
+    parts = _parts(text)
     return bool(parts) and all(_key(p) in _names() for p in parts)
+
+
+@lru_cache(maxsize=1)
+def _states() -> frozenset[str]:
+    import pycountry
+
+    return frozenset(_key(s.name) for s in pycountry.subdivisions if s.type == "State")
+
+
+def is_state(text: str) -> bool:
+    """The text names a state of a federation ("Virginia", "Kerala", "New South Wales"), or several, or
+    a country: a sovereign state is one too. ISO 3166-2's names, from pycountry."""
+    parts = _parts(text)
+    return bool(parts) and all(_key(p) in _states() or _key(p) in _names() for p in parts)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag import dates
-from rag.answerers.countries import is_country
+from rag.answerers.countries import is_country, is_state
 from rag.answerers.deeds import Deed, deed_of, deed_span, denies
 from rag.answerers.phrases import DATES, Span, after_colon, filler
 from rag.text import terms
@@ -658,6 +658,7 @@ class Reading:
 
 
 _COUNTRY_NOUNS = frozenset({"country", "countries", "nation", "nations"})
+_STATE_NOUNS = frozenset({"state", "states"})
 _HAPPEN = frozenset({"happen", "occur"})
 
 
@@ -768,6 +769,8 @@ def answer_in(question: Reading, doc) -> str:
     the asked part (``plays``), and of several the one nearest the question's words. A date answers only
     a question that asks for one."""
     found = _answer_in(question, doc)
+    if asks_state(question) and found and not is_state(found):
+        return ""  # "Buchanan County", "Washington, DC" for "which state"
     if asks_country(question) and found and not is_country(found):
         return ""  # "Riyadh", "Buchanan County", "World Health Organization" for "which country"
     return "" if _A_DATE.fullmatch(found) and not question.asked.labels & DATES else found
@@ -788,6 +791,11 @@ def typed(question: Reading) -> bool:
     """The question asks for a kind of thing an entity type names (a person, a date, a count, a country),
     not for any phrase or for what someone did."""
     return bool(question.asked.labels) and not (question.asked.phrase or question.asked.deed)
+
+
+def asks_state(question: Reading) -> bool:
+    """The question asks for a state ("which state", "what US state"), not any place."""
+    return question.asked.noun in _STATE_NOUNS
 
 
 def asks_country(question: Reading) -> bool:
@@ -816,6 +824,8 @@ def _answer_in(question: Reading, doc) -> str:
     found = candidates(question, doc)
     if asks_country(question):
         found = [s for s in found if is_country(s.text)]  # of "Riyadh" and "Saudi Arabia", the country
+    elif asks_state(question):
+        found = [s for s in found if is_state(s.text)]  # of "Buchanan County" and "Virginia", the state
     if asked.phrase and (named_on := head_span(question.head, question.words, doc)) is not None:
         filling = [s for s in found if s.start < named_on.end <= s.end]  # a name ending on the noun's word
         return filling[0].text if filling else named_on.text
