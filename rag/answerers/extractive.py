@@ -337,7 +337,7 @@ def answer(question: str, passages: list[Passage], embed_model: MiniLMEmbedding,
             break
     if not best[4] and reading is not None and confidence >= SHORT_THRESHOLD and spans.refers_back(reading, best[5]):
         beside = _told_beside(reading, passages[best[1] - 1], best[2])
-        if beside is not None:  # quoted with the sentence that names what it speaks of, and in their order
+        if beside is not None:  # the two quoted in their order, in place of any second pick
             sentence, short, before = beside
             named = Pick(best[1], sentence, picks[0].score, spans.in_full(short, passages[best[1] - 1].text))
             picks = [named, picks[0]] if before else [picks[0], named]
@@ -351,9 +351,9 @@ def _told_beside(reading: spans.Reading, passage: Passage, sentence: str) -> tup
     """The sentence of ``passage`` next to ``sentence`` that holds a span of the asked kind, the span, and
     whether it comes first: the one before, else the one after. An answering sentence that refers back
     ("he remains the Nobel Peace Prize winner", "... the region") names its subject in a neighbour ("...
-    Gorbachev died at 91", "An extraordinary drought in the West ..."); coreference resolution would
-    say which, and no well-kept offline model for it ships with its weights on PyPI, so the
-    neighbours are read in turn."""
+    Gorbachev died at 91", "An extraordinary drought in the West ..."). A coreference model would say
+    which; spaCy's (coreferee, spacy-experimental) install their weights from outside PyPI, so the two
+    neighbours are read in turn, and only for a sentence that refers back (``spans.refers_back``)."""
     around = whole_sentences(passage)
     if sentence not in around:
         return None
