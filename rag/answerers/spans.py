@@ -21,6 +21,7 @@ import dataclasses
 import itertools
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -769,10 +770,8 @@ def answer_in(question: Reading, doc) -> str:
     the asked part (``plays``), and of several the one nearest the question's words. A date answers only
     a question that asks for one."""
     found = _answer_in(question, doc)
-    if asks_state(question) and found and not is_state(found):
-        return ""  # "Buchanan County", "Washington, DC" for "which state"
-    if asks_country(question) and found and not is_country(found):
-        return ""  # "Riyadh", "Buchanan County", "World Health Organization" for "which country"
+    if (names := _listed_names(question)) is not None and found and not names(found):
+        return ""  # "Riyadh", "World Health Organization" for "which country"; "Washington, DC" for "which state"
     return "" if _A_DATE.fullmatch(found) and not question.asked.labels & DATES else found
 
 
@@ -783,7 +782,7 @@ _DEFINITE = frozenset({"the", "this", "that", "these", "those"})
 def refers_back(question: Reading, doc) -> bool:
     """The sentence speaks of something told before it: with a third-person pronoun ("he remains the Nobel
     Peace Prize winner"), or with the asked noun made definite ("the region" for "which region")."""
-    return any(t.lower_ in _REFERRING or (t.lemma_.lower() == question.head and question.head
+    return any(t.lower_ in _REFERRING or (question.head and t.lemma_.lower() == question.head
                                          and any(c.lower_ in _DEFINITE for c in t.children)) for t in doc)
 
 
@@ -793,14 +792,12 @@ def typed(question: Reading) -> bool:
     return bool(question.asked.labels) and not (question.asked.phrase or question.asked.deed)
 
 
-def asks_state(question: Reading) -> bool:
-    """The question asks for a state ("which state", "what US state"), not any place."""
-    return question.asked.noun in _STATE_NOUNS
-
-
-def asks_country(question: Reading) -> bool:
-    """The question asks for a country ("which country", "what island nation"), not any place."""
-    return question.asked.noun in _COUNTRY_NOUNS
+def _listed_names(question: Reading) -> Callable[[str], bool] | None:
+    """The test of a name of the asked kind when the question asks for a country ("which country", "what
+    island nation") or a state ("which state", "what US state"), not any place; None otherwise."""
+    if question.asked.noun in _COUNTRY_NOUNS:
+        return is_country
+    return is_state if question.asked.noun in _STATE_NOUNS else None
 
 
 def _answer_in(question: Reading, doc) -> str:
@@ -822,10 +819,8 @@ def _answer_in(question: Reading, doc) -> str:
     if own := self_named(question, doc):
         return _nearest(question, doc, own)
     found = candidates(question, doc)
-    if asks_country(question):
-        found = [s for s in found if is_country(s.text)]  # of "Riyadh" and "Saudi Arabia", the country
-    elif asks_state(question):
-        found = [s for s in found if is_state(s.text)]  # of "Buchanan County" and "Virginia", the state
+    if (names := _listed_names(question)) is not None:  # of "Riyadh" and "Saudi Arabia", the country;
+        found = [s for s in found if names(s.text)]  # of "Buchanan County" and "Virginia", the state
     if asked.phrase and (named_on := head_span(question.head, question.words, doc)) is not None:
         filling = [s for s in found if s.start < named_on.end <= s.end]  # a name ending on the noun's word
         return filling[0].text if filling else named_on.text
