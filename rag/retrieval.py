@@ -19,7 +19,7 @@ from llama_index.core import VectorStoreIndex
 from llama_index.core.schema import MetadataMode, QueryBundle
 from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
 
-from rag.bm25 import BM25Index, Hit
+from rag.bm25 import BM25Index
 from rag.corpus import normalise_date
 from rag.dates import DateRange
 from rag.embeddings import MiniLMEmbedding
@@ -64,6 +64,14 @@ class TimePrior:
     slack: int = 0
 
 
+# Pseudo-relevance feedback: the query vector is moved toward the mean of the first stage's top passages
+# (dense and BM25 fused), weighing this much against the query, and the dense ranking is read again with it.
+# Retrieval alone, RealTime QA dev (149 questions with gold) / RGB (100): hit@1 0.624 -> 0.658 / 0.44 -> 0.50,
+# MRR@10 0.725 -> 0.746 / 0.603 -> 0.643; 3 passages at 0.7 gave 0.658 / 0.47 and 0.745 / 0.621.
+FEEDBACK_PASSAGES = 5
+FEEDBACK_WEIGHT = 1.0
+
+
 class Retriever:
     def __init__(self, store: Store, embed_model: MiniLMEmbedding, mode: str = "hybrid",
                  cache_dir: Path | None = None, candidates: int = 0) -> None:
@@ -79,19 +87,35 @@ class Retriever:
         bounds = date_bounds(date_from, date_to)
         depth = max(top_k, self.candidates)
         vector = self.embed_model.get_query_embedding(query)
-        dense = self._dense(query, vector, depth, both(date_filters(*bounds), scope.filters() if scope else None))
+        filters = both(date_filters(*bounds), scope.filters() if scope else None)
+        first = self._dense(query, vector, depth, filters)
         sparse = self.bm25.search(query, depth, *bounds, admit=scope.admits if scope else None) \
             if self.mode == "hybrid" else []
-        rankings, weights = [[p.id for p in dense], [hit.passage_id for hit in sparse]], [1.0, 1.0]
+        lexical = [hit.passage_id for hit in sparse]
+        dense = first
+        if FEEDBACK_PASSAGES and first:
+            top = fuse([[p.id for p in first], lexical])[:FEEDBACK_PASSAGES]
+            dense = self._dense(query, self._with_feedback(vector, top), depth, filters)
+        rankings, weights = [[p.id for p in dense], lexical], [1.0, 1.0]
         if prior is not None:
-            dates = {p.id: p.date for p in dense} | {h.passage_id: str(h.metadata.get("date", "")) for h in sparse}
+            dates = {p.id: p.date for p in first + dense} | \
+                {h.passage_id: str(h.metadata.get("date", "")) for h in sparse}
             rankings.append(time_ranking(fuse(rankings, weights), dates, prior))
             weights.append(prior.weight)
         order = fuse(rankings, weights)[:top_k]
-        found = {p.id: p for p in dense}
-        extra = [hit for hit in sparse if hit.passage_id in order and hit.passage_id not in found]
-        found.update(self._with_cosine(extra, vector))
+        found = {p.id: p for p in first}  # each passage keeps its cosine to the query itself
+        found.update(self._with_cosine([i for i in order if i not in found], vector))
         return [found[i] for i in order if i in found]
+
+    def _with_feedback(self, vector: list[float], top: list[str]) -> list[float]:
+        """The query vector moved toward its first-stage top passages (Rocchio's pseudo-relevance feedback,
+        as Li et al. apply it to dense retrievers, 2021): the passages that best match a question share
+        the words and names of its event that the question leaves out."""
+        got = self.store.call(self.store.collection().get, ids=top, include=["embeddings"])
+        if not got["ids"]:
+            return vector
+        moved = np.asarray(vector) + FEEDBACK_WEIGHT * np.asarray(got["embeddings"]).mean(axis=0)
+        return (moved / np.linalg.norm(moved)).tolist()
 
     def refresh(self) -> None:
         """Take in what an ingest changed (the BM25 index's segment; the vectors are Chroma's own)."""
@@ -107,13 +131,13 @@ class Retriever:
         return [to_passage(h.node.node_id, h.node.get_content(metadata_mode=MetadataMode.NONE), h.node.metadata,
                            1.0 + math.log(h.score) if h.score and h.score > 0 else -1.0) for h in hits]
 
-    def _with_cosine(self, hits: list[Hit], vector: list[float]) -> dict[str, Passage]:
-        """BM25-only hits as passages (text and metadata read from Chroma: the BM25 index keeps neither),
-        with their real cosine to the query; a hit deleted meanwhile is left out."""
-        if not hits:
+    def _with_cosine(self, ids: list[str], vector: list[float]) -> dict[str, Passage]:
+        """Passages that the first dense ranking did not give (BM25's, or the feedback ranking's), read from
+        Chroma (the BM25 index keeps neither text nor metadata), with their real cosine to the query; a
+        passage deleted meanwhile is left out."""
+        if not ids:
             return {}
-        got = self.store.call(self.store.collection().get, ids=[h.passage_id for h in hits],
-                              include=["embeddings", "documents", "metadatas"])
+        got = self.store.call(self.store.collection().get, ids=ids, include=["embeddings", "documents", "metadatas"])
         cosine = np.asarray(got["embeddings"]) @ np.asarray(vector) if got["ids"] else []
         return {pid: to_passage(pid, text, meta, float(c))
                 for pid, text, meta, c in zip(got["ids"], got["documents"], got["metadatas"], cosine, strict=True)}
