@@ -878,3 +878,12 @@ def test_the_whole_a_count_is_out_of_is_not_the_count(question, short):
 ])
 def test_a_common_noun_phrase_that_plays_the_asked_part_answers_what_no_name_does(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
+
+
+@pytest.mark.parametrize("question,sentence,short", [
+    ("Who was named the coach of the season?",
+     "The coach of the season is Ohio high school coach Maria Lopez, the league announced Thursday.", "Maria Lopez"),
+    ("Who won the award?", "The award went to Kenya, whose runners dominated the race.", "Kenya"),  # a place may win
+])
+def test_a_place_before_a_persons_title_says_where_they_work_not_who_they_are(question, sentence, short):
+    assert spans.short_answer(question, sentence) == short

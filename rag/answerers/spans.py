@@ -516,6 +516,10 @@ def candidates(question: Reading, doc) -> list[Span]:
             continue
         if ent.label_ == "NORP" and asked.labels != {"NORP"} and all(t.pos_ == "ADJ" for t in ent):
             continue  # "the Austrian writer": a nationality describing someone, not who they are
+        title = list(itertools.takewhile(lambda t: t.pos_ in ("NOUN", "ADJ") and t.text.islower(), doc[end:end + 3]))
+        if title and ent.label_ not in PEOPLE | NUMBERS and "PERSON" in asked.labels \
+                and end + len(title) < len(doc) and doc[end + len(title)].ent_type_ == "PERSON":
+            continue  # "Kansas preschool teacher Tabatha Rosproy": where the person teaches, not who
         run = list(itertools.takewhile(lambda t: t.pos_ == "PROPN", doc[end:]))
         if run and ent.label_ not in PEOPLE | NUMBERS:  # "193 UN member states": a count of them
             if not all(w in exempt for t in run for w in terms(t.text)):
