@@ -887,3 +887,18 @@ def test_a_common_noun_phrase_that_plays_the_asked_part_answers_what_no_name_doe
 ])
 def test_a_place_before_a_persons_title_says_where_they_work_not_who_they_are(question, sentence, short):
     assert spans.short_answer(question, sentence) == short
+
+
+@pytest.mark.parametrize("question,verb", [
+    ("Which new character did the candy maker add to its lineup?", "add"),  # parsed as its subject
+    ("Which major holiday did the country celebrate this week?", "celebrate"),  # parsed as an adverb
+    ("Which company did the billionaire buy?", "buy"),
+])
+def test_a_wh_phrase_before_did_and_a_subject_is_the_verbs_object(question, verb):
+    assert spans.role(spans.parse([question])[0]) == spans.Role("object", verb)
+
+
+def test_what_a_question_with_did_asks_for_is_what_the_verb_takes():
+    assert spans.short_answer("Which major holiday did the country celebrate this week?",
+                              "Millions of people celebrated the spring festival across the country on Monday.") \
+        == "spring festival"  # not "Millions", who did the celebrating

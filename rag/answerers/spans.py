@@ -278,6 +278,12 @@ def role(question_doc, at: int = 0) -> Role | None:
     if wh is None:
         return None
     asking = wh.head if wh.dep_ == "det" and wh.head.pos_ in ("NOUN", "PROPN") else wh  # "which company won"
+    after = question_doc[asking.i + 1] if asking.i + 1 < len(question_doc) else None
+    if after is not None and after.lemma_ == "do" and after.dep_ == "aux" and after.head.pos_ == "VERB" \
+            and any(c.dep_ in _SUBJECTS and c.i > after.i for c in after.head.children):
+        # "Which new character did M&M's add?": a subject asked about takes no "did" ("which company won"),
+        # so what comes before one is the object, however the parser took it (a subject, an adverb)
+        return Role("object", after.head.lemma_.lower())
     head = asking.head
     if head.lemma_ == _COPULA or asking.dep_ == "attr":  # "who is the director of ...", "who was the CEO"
         noun = next((t for t in head.children if t is not asking and t.dep_ in ("attr", "nsubj")
