@@ -4,7 +4,8 @@ Dense retrieval finds paraphrases; BM25 finds names and rare words, which MiniLM
 is Dorothy Shea?" scores 0.02 against the passage that names her). The two rankings are fused by
 reciprocal rank (k=60, as llama-index's QueryFusionRetriever does), but by hand: that class resolves a
 default LLM and replaces scores with fusion values, while every passage here keeps its cosine to the
-query, which the relevance gate and the source cards use.
+query, which the relevance gate and the source cards use. The dense ranking is read twice: with the
+question's vector, then with that vector moved toward the first fusion's top passages (``_with_feedback``).
 """
 
 from __future__ import annotations
