@@ -1,4 +1,4 @@
-"""Top passages for a query: llama-index's Chroma vector store, fused with BM25, then gated.
+"""Top passages for a query: llama-index's vector retriever over Chroma, fused with BM25, then gated.
 
 Dense retrieval finds paraphrases; BM25 finds names and rare words, which MiniLM embeds poorly ("Who
 is Dorothy Shea?" scores 0.02 against the passage that names her). The two rankings are fused by
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from llama_index.core.schema import MetadataMode
+from llama_index.core import VectorStoreIndex
+from llama_index.core.schema import MetadataMode, QueryBundle
 from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
-from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from rag.bm25 import BM25Index
 from rag.corpus import normalise_date
@@ -81,7 +81,7 @@ class Retriever:
         self.mode = mode
         self.candidates = candidates  # how deep each ranking is read before fusion (at least top_k)
         self.bm25 = BM25Index(store, cache_dir)
-        self._vectors = None  # llama-index's Chroma store, made at the first query
+        self._index = None
 
     def retrieve(self, query: str, top_k: int, date_from: str = "", date_to: str = "",
                  prior: TimePrior | None = None, scope: Scope | None = None) -> list[Passage]:
@@ -89,14 +89,14 @@ class Retriever:
         depth = max(top_k, self.candidates)
         vector = self.embed_model.get_query_embedding(query)
         filters = both(date_filters(*bounds), scope.filters() if scope else None)
-        first = self._dense(vector, depth, filters)
+        first = self._dense(query, vector, depth, filters)
         sparse = self.bm25.search(query, depth, *bounds, admit=scope.admits if scope else None) \
             if self.mode == "hybrid" else []
         lexical = [hit.passage_id for hit in sparse]
         dense = first
         if FEEDBACK_PASSAGES and first:
             top = fuse([[p.id for p in first], lexical])[:FEEDBACK_PASSAGES]
-            dense = self._dense(self._with_feedback(vector, top), depth, filters)
+            dense = self._dense(query, self._with_feedback(vector, top), depth, filters)
         rankings, weights = [[p.id for p in dense], lexical], [1.0, 1.0]
         if prior is not None:
             dates = {p.id: p.date for p in first + dense} | \
@@ -122,18 +122,15 @@ class Retriever:
         """Take in what an ingest changed (the BM25 index's segment; the vectors are Chroma's own)."""
         self.bm25.refresh()
 
-    def _dense(self, vector: list[float], top_k: int, filters) -> list[Passage]:
-        """The passages nearest ``vector``: llama-index's Chroma store queried as its retriever queries it,
-        without the retriever around it (which embeds nothing here, the vector being given, and cost 2.5 ms
-        of a 10 ms query on 37.5k passages; the feedback makes two such queries a question)."""
-        if self._vectors is None:
-            self._vectors = self.store.vector_store()
-        found = self.store.call(self._vectors.query,
-                                VectorStoreQuery(query_embedding=vector, similarity_top_k=top_k, filters=filters))
+    def _dense(self, query: str, vector: list[float], top_k: int, filters) -> list[Passage]:
+        if self._index is None:
+            self._index = VectorStoreIndex.from_vector_store(self.store.vector_store(),
+                                                             embed_model=self.embed_model)
+        retriever = self._index.as_retriever(similarity_top_k=top_k, filters=filters)
+        hits = self.store.call(retriever.retrieve, QueryBundle(query_str=query, embedding=vector))
         # llama-index's Chroma store reports exp(-distance); with the cosine space, distance = 1 - cosine.
-        return [to_passage(node.node_id, node.get_content(metadata_mode=MetadataMode.NONE), node.metadata,
-                           1.0 + math.log(score) if score and score > 0 else -1.0)
-                for node, score in zip(found.nodes or [], found.similarities or [], strict=True)]
+        return [to_passage(h.node.node_id, h.node.get_content(metadata_mode=MetadataMode.NONE), h.node.metadata,
+                           1.0 + math.log(h.score) if h.score and h.score > 0 else -1.0) for h in hits]
 
     def _with_cosine(self, ids: list[str], vector: list[float]) -> dict[str, Passage]:
         """Passages that the first dense ranking did not give (BM25's, or the feedback ranking's), read from
