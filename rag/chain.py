@@ -108,7 +108,7 @@ class Assistant:
         self.store.model_id = self.embed_model.model_name
         self.retriever = Retriever(self.store, self.embed_model, self.settings.retrieval,
                                    cache_dir=self.settings.data_dir / "bm25" / self.settings.collection,
-                                   candidates=self.settings.candidates)
+                                   candidates=self.settings.candidates, feedback=self.settings.feedback)
         self.gate = RelevanceGate(self.settings.min_score)
         self._answerer = answerer
 

@@ -66,20 +66,21 @@ class TimePrior:
 
 
 # Pseudo-relevance feedback: the query vector is moved toward the mean of the first stage's top passages
-# (dense and BM25 fused), weighing this much against the query, and the dense ranking is read again with it.
-# Retrieval alone, RealTime QA dev (149 questions with gold) / RGB (100): hit@1 0.624 -> 0.658 / 0.44 -> 0.50,
-# MRR@10 0.725 -> 0.746 / 0.603 -> 0.643; 3 passages at 0.7 gave 0.658 / 0.47 and 0.745 / 0.621.
-FEEDBACK_PASSAGES = 5
+# (dense and BM25 fused; how many: the ``feedback`` setting, 5), weighing this much against the query, and the
+# dense ranking is read again with it. Retrieval alone, RealTime QA dev (149 questions with gold) / RGB (100),
+# 5 passages: hit@1 0.624 -> 0.658 / 0.44 -> 0.50, MRR@10 0.725 -> 0.746 / 0.603 -> 0.643; 3 passages at 0.7
+# gave 0.658 / 0.47 and 0.745 / 0.621.
 FEEDBACK_WEIGHT = 1.0
 
 
 class Retriever:
     def __init__(self, store: Store, embed_model: MiniLMEmbedding, mode: str = "hybrid",
-                 cache_dir: Path | None = None, candidates: int = 0) -> None:
+                 cache_dir: Path | None = None, candidates: int = 0, feedback: int = 0) -> None:
         self.store = store
         self.embed_model = embed_model
         self.mode = mode
         self.candidates = candidates  # how deep each ranking is read before fusion (at least top_k)
+        self.feedback = feedback  # how many top passages the query vector is moved toward (0: none)
         self.bm25 = BM25Index(store, cache_dir)
         self._index = None
 
@@ -94,8 +95,8 @@ class Retriever:
             if self.mode == "hybrid" else []
         lexical = [hit.passage_id for hit in sparse]
         dense = first
-        if FEEDBACK_PASSAGES and first:
-            top = fuse([[p.id for p in first], lexical])[:FEEDBACK_PASSAGES]
+        if self.feedback and first:
+            top = fuse([[p.id for p in first], lexical])[:self.feedback]
             dense = self._dense(query, self._with_feedback(vector, top), depth, filters)
         rankings, weights = [[p.id for p in dense], lexical], [1.0, 1.0]
         if prior is not None:

@@ -3,7 +3,7 @@ import re
 import pytest
 
 import rag
-from rag import Assistant, retrieval
+from rag import Assistant
 from rag.answer import REFUSAL
 from rag.errors import InputError
 
@@ -152,26 +152,24 @@ def test_public_api_is_small():
     assert callable(Assistant.stream) and callable(rag.ask)
 
 
-def test_hybrid_retrieval_finds_a_name_that_embeds_poorly(built, monkeypatch):
+def test_hybrid_retrieval_finds_a_name_that_embeds_poorly(built):
     """MiniLM puts "Dorothy Shea" far from her passage; BM25 brings it back, with its real cosine."""
     question = "Who is Dorothy Shea?"
     hybrid = built.retrieve(question, 2)
-    monkeypatch.setattr(retrieval, "FEEDBACK_PASSAGES", 0)  # the question's own vector alone
-    dense_only = Assistant(built.settings.model_copy(update={"retrieval": "dense"})).retrieve(question, 2)
+    vector_alone = built.settings.model_copy(update={"retrieval": "dense", "feedback": 0})  # the question's own
+    dense_only = Assistant(vector_alone).retrieve(question, 2)
     assert any("Dorothy Shea" in p.text for p in hybrid)
     assert not any("Dorothy Shea" in p.text for p in dense_only)
     shea = next(p for p in hybrid if "Dorothy Shea" in p.text)
     assert -1 <= shea.score < 0.2  # the cosine is kept (low), not replaced by a fusion score
 
 
-def test_feedback_from_the_top_passages_finds_one_the_question_alone_embeds_far_from(built, monkeypatch):
+def test_feedback_from_the_top_passages_finds_one_the_question_alone_embeds_far_from(built):
     """The query vector moved toward its top passages (about the UN vote) reaches the passage that names the
     ambassador, which the question's own vector misses; the passage keeps its cosine to the question."""
     question = "Who is Dorothy Shea?"
-    dense = Assistant(built.settings.model_copy(update={"retrieval": "dense"}))
-    with_feedback = dense.retrieve(question, 2)
-    monkeypatch.setattr(retrieval, "FEEDBACK_PASSAGES", 0)
-    without = dense.retrieve(question, 2)
+    with_feedback = Assistant(built.settings.model_copy(update={"retrieval": "dense"})).retrieve(question, 2)
+    without = Assistant(built.settings.model_copy(update={"retrieval": "dense", "feedback": 0})).retrieve(question, 2)
     assert not any("Dorothy Shea" in p.text for p in without)
     shea = next(p for p in with_feedback if "Dorothy Shea" in p.text)
     assert -1 <= shea.score < 0.2  # its cosine to the question, not to the moved vector
