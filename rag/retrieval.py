@@ -100,8 +100,7 @@ class Retriever:
             dense = self._dense(query, self._with_feedback(vector, top), depth, filters)
         rankings, weights = [[p.id for p in dense], lexical], [1.0, 1.0]
         if prior is not None:
-            dates = {p.id: p.date for p in first + dense} | \
-                {h.passage_id: str(h.metadata.get("date", "")) for h in sparse}
+            dates = {p.id: p.date for p in dense} | {h.passage_id: str(h.metadata.get("date", "")) for h in sparse}
             rankings.append(time_ranking(fuse(rankings, weights), dates, prior))
             weights.append(prior.weight)
         order = fuse(rankings, weights)[:top_k]
